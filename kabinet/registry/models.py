@@ -1,0 +1,127 @@
+"""The registry: buildings, premises, personal accounts (лицевые счета) and the services catalogue."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from kabinet.core.models import Organization
+
+
+class Building(models.Model):
+    """A house at an address, as loaded by the organisation that serves it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="buildings")
+    settlement = models.CharField(_("settlement"), max_length=150)
+    street = models.CharField(_("street"), max_length=150)
+    house = models.CharField(_("house"), max_length=30)
+    postcode = models.CharField(_("postcode"), max_length=6, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["settlement", "street", "house"]
+        indexes = [models.Index(fields=["settlement", "street", "house"])]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "settlement", "street", "house"], name="unique_building")
+        ]
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+
+    def __str__(self):
+        return f"{self.settlement}, {self.street}, {_('h.')} {self.house}"
+
+
+class Premises(models.Model):
+    """A flat or a non-residential room in a building."""
+
+    class Kind(models.TextChoices):
+        RESIDENTIAL = "residential", _("Residential")
+        NON_RESIDENTIAL = "non_residential", _("Non-residential")
+
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="premises")
+    number = models.CharField(_("flat"), max_length=20, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.RESIDENTIAL)
+    area = models.DecimalField(_("area, m²"), max_digits=9, decimal_places=2, null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["building", "number"]
+        constraints = [models.UniqueConstraint(fields=["building", "number"], name="unique_premises")]
+        verbose_name = _("premises")
+        verbose_name_plural = _("premises")
+
+    def __str__(self):
+        if self.number:
+            return f"{self.building}, {_('fl.')} {self.number}"
+        return str(self.building)
+
+
+class PersonalAccountQuerySet(models.QuerySet):
+    def with_address(self):
+        return self.select_related("premises__building", "organization")
+
+
+class PersonalAccount(models.Model):
+    """Лицевой счёт: what a consumer pays on. The number is unique within the organisation; the
+    receipt code is a secret printed on the bill, used to prove possession at registration."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="accounts")
+    premises = models.ForeignKey(Premises, on_delete=models.PROTECT, related_name="accounts")
+    number = models.CharField(_("account number"), max_length=30)
+    holder_name = models.CharField(_("account holder"), max_length=255, blank=True)
+    residents = models.PositiveSmallIntegerField(_("residents registered"), default=0)
+    owners = models.PositiveSmallIntegerField(_("owners"), default=1)
+    area = models.DecimalField(_("area, m²"), max_digits=9, decimal_places=2, null=True, blank=True)
+    receipt_code = models.CharField(_("receipt code"), max_length=20)
+    is_open = models.BooleanField(_("open"), default=True)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    e_receipt = models.BooleanField(_("electronic receipt"), default=False)
+    history = HistoricalRecords(excluded_fields=["receipt_code"])
+
+    objects = PersonalAccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization", "number"]
+        constraints = [models.UniqueConstraint(fields=["organization", "number"], name="unique_account_number")]
+        indexes = [models.Index(fields=["number"])]
+        verbose_name = _("personal account")
+        verbose_name_plural = _("personal accounts")
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def address(self) -> str:
+        return str(self.premises)
+
+
+class Service(models.Model):
+    """A housing or utility service an organisation charges for, and who receives the money."""
+
+    class Method(models.TextChoices):
+        METERED = "metered", _("By meter")
+        AREA = "area", _("By area")
+        RESIDENTS = "residents", _("By residents")
+        FIXED = "fixed", _("Fixed amount")
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="services")
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=150)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    method = models.CharField(_("charged"), max_length=20, choices=Method.choices, default=Method.METERED)
+    supplier = models.ForeignKey(
+        Organization, verbose_name=_("supplier"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="supplied_services",
+        help_text=_("Recipient of the money; the organisation itself if empty."),
+    )
+    normative = models.DecimalField(_("normative per month"), max_digits=12, decimal_places=6, null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organization", "name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "code"], name="unique_service_code")]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self):
+        return self.name
