@@ -52,7 +52,6 @@ class BuildingFactory(DjangoModelFactory):
     class Meta:
         model = Building
 
-    organization = factory.SubFactory(OrganizationFactory)
     settlement = "Кемерово"
     street = factory.Sequence(lambda n: f"ул. Ленина {n}")
     house = factory.Sequence(lambda n: str(n + 1))
@@ -72,7 +71,7 @@ class AccountFactory(DjangoModelFactory):
         model = PersonalAccount
 
     organization = factory.SubFactory(OrganizationFactory)
-    premises = factory.SubFactory(PremisesFactory, building__organization=factory.SelfAttribute("...organization"))
+    premises = factory.SubFactory(PremisesFactory)
     number = factory.Sequence(lambda n: f"{2000000 + n}")
     holder_name = "Иванов И. И."
     residents = 2

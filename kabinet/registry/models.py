@@ -8,9 +8,9 @@ from kabinet.core.models import Organization
 
 
 class Building(models.Model):
-    """A house at an address, as loaded by the organisation that serves it."""
+    """A house at an address. Shared by every organisation that serves it (a management company and
+    an electricity supplier bill the same flat), so that login by address finds all its accounts."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="buildings")
     settlement = models.CharField(_("settlement"), max_length=150)
     street = models.CharField(_("street"), max_length=150)
     house = models.CharField(_("house"), max_length=30)
@@ -19,9 +19,8 @@ class Building(models.Model):
 
     class Meta:
         ordering = ["settlement", "street", "house"]
-        indexes = [models.Index(fields=["settlement", "street", "house"])]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "settlement", "street", "house"], name="unique_building")
+            models.UniqueConstraint(fields=["settlement", "street", "house"], name="unique_building_address")
         ]
         verbose_name = _("building")
         verbose_name_plural = _("buildings")
