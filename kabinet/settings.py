@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
     "simple_history",
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "kabinet.portal",
     "kabinet.panel",
     "kabinet.api",
+    "kabinet.demo",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +220,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI from the drf-spectacular-sidecar package: nothing is fetched from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # --- Security (production) ----------------------------------------------------------------------
@@ -233,7 +238,7 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env.int("KABINET_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("KABINET_HSTS_PRELOAD", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("KABINET_HSTS_PRELOAD", default=True)  # off if a subdomain is plain HTTP
     if env.bool("KABINET_BEHIND_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
         USE_X_FORWARDED_HOST = True

@@ -39,9 +39,9 @@ class Balance(models.Model):
     def __str__(self):
         return f"{self.account} {self.period:%Y-%m}: {self.closing}"
 
-    def compute_closing(self) -> Decimal:
-        return self.opening + self.charged + self.recalculated + self.penalty - self.paid
-
     def save(self, *args, **kwargs):
         self.closing = self.compute_closing()
         super().save(*args, **kwargs)
+
+    def compute_closing(self) -> Decimal:
+        return self.opening + self.charged + self.recalculated + self.penalty - self.paid

@@ -112,15 +112,15 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} @ {self.organization}"
 
+    def save(self, *args, **kwargs):
+        self.clean_roles()
+        super().save(*args, **kwargs)
+
     def has_role(self, role: str) -> bool:
         return self.is_active and role in self.roles
 
     def clean_roles(self):
         self.roles = [r for r in ALL_ROLES if r in set(self.roles)]
-
-    def save(self, *args, **kwargs):
-        self.clean_roles()
-        super().save(*args, **kwargs)
 
     @property
     def role_labels(self):
