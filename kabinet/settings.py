@@ -164,6 +164,9 @@ LOGOUT_REDIRECT_URL = "portal:login"
 AXES_FAILURE_LIMIT = env.int("KABINET_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("KABINET_LOGIN_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# Count failures by the `username` credential every login passes to authenticate(); axes would
+# otherwise look for the user model's USERNAME_FIELD ("email") and record nothing.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "kabinet.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
