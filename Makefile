@@ -40,10 +40,13 @@ $(TEST_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install -q -e '.[test,mysql]'
 	touch $@
 
+# The embedded mode: SQLite, tasks on SQLite run by a worker beside the development server.
+run: export KABINET_DEBUG ?= 1
 run: $(STAMP)
-	$(BIN)/kabinet compilemessages -v 0 2>/dev/null || true
 	$(BIN)/kabinet migrate --noinput -v 0
 	$(BIN)/kabinet demo
+	@$(BIN)/kabinet run_huey -q >> var/tasks.log 2>&1 & worker=$$!; \
+	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/kabinet runserver $(HOST):$(PORT)
 
 test: $(TEST_STAMP)

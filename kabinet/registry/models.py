@@ -1,6 +1,7 @@
 """The registry: buildings, premises, personal accounts (лицевые счета) and the services catalogue."""
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -26,7 +27,9 @@ class Building(models.Model):
         verbose_name_plural = _("buildings")
 
     def __str__(self):
-        return f"{self.settlement}, {self.street}, {_('h.')} {self.house}"
+        return gettext("%(settlement)s, %(street)s, h. %(house)s") % {
+            "settlement": self.settlement, "street": self.street, "house": self.house,
+        }
 
 
 class Premises(models.Model):
@@ -50,7 +53,7 @@ class Premises(models.Model):
 
     def __str__(self):
         if self.number:
-            return f"{self.building}, {_('fl.')} {self.number}"
+            return gettext("%(building)s, fl. %(number)s") % {"building": self.building, "number": self.number}
         return str(self.building)
 
 
