@@ -14,7 +14,10 @@ class TokenRequestSerializer(serializers.Serializer):
     )
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
     name = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default="",
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="Name of the device or integration, to tell tokens apart.",
     )
 
@@ -73,7 +76,8 @@ class AccountSerializer(serializers.Serializer):
     organization = OrganizationRefSerializer()
     address = serializers.CharField()
     balance = serializers.DecimalField(
-        max_digits=14, decimal_places=2,
+        max_digits=14,
+        decimal_places=2,
         help_text="Closing balance of the latest period: positive is a debt, negative an overpayment.",
     )
     balance_period = PeriodField(allow_null=True, help_text="Period of `balance`, null if none yet.")

@@ -2,6 +2,7 @@
 
 from django.contrib.auth import authenticate, user_logged_in
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.authentication import get_authorization_header
@@ -35,13 +36,13 @@ ERRORS = {
 
 class InvalidCredentials(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "Wrong login or password."
+    default_detail = gettext_lazy("Wrong login or password.")
     default_code = "invalid_credentials"
 
 
 class UserBlocked(exceptions.APIException):
     status_code = status.HTTP_403_FORBIDDEN
-    default_detail = "This user is blocked. Contact your management company."
+    default_detail = gettext_lazy("This user is blocked. Contact your management company.")
     default_code = "user_blocked"
 
 
@@ -100,7 +101,7 @@ class TokenView(APIView):
         if user is None:
             if blocked_user_for(password, username=username) is not None:
                 raise UserBlocked()
-            raise InvalidCredentials(_("Wrong login or password."))
+            raise InvalidCredentials()
         # A successful login: last_login is updated and django-axes forgets earlier failures.
         user_logged_in.send(sender=user.__class__, request=django_request, user=user)
         key = issue_api_token(user, name=form.validated_data["name"])
@@ -161,7 +162,12 @@ class AccountListView(AccountQuerysetMixin, generics.ListAPIView):
 
 @extend_schema(responses={200: AccountSerializer, **ERRORS})
 class AccountDetailView(AccountQuerysetMixin, generics.RetrieveAPIView):
-    pass
+    def get_object(self):
+        # One answer for "missing" and "not yours", naming no model.
+        account = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if account is None:
+            raise exceptions.NotFound(_("No such account."))
+        return account
 
 
 class NotFoundView(APIView):

@@ -11,7 +11,9 @@ def get_token(api, username, password, **extra):
     return api.post(URL, {"username": username, "password": password, **extra}, format="json")
 
 
-@pytest.mark.parametrize("username", ["alice@example.com", "ALICE@example.com ", "8 912 000-00-01", "+7 912 000 00 01", "1000200"])
+@pytest.mark.parametrize(
+    "username", ["alice@example.com", "ALICE@example.com ", "8 912 000-00-01", "+7 912 000 00 01", "1000200"]
+)
 def test_token_is_issued_for_email_phone_or_account_number(api, alice, password, username):
     response = get_token(api, username, password, name="Pixel 8")
     assert response.status_code == 201, response.content
