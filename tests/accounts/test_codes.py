@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.utils import translation
 
 from kabinet.accounts.codes import CodeError, CodeThrottled, check_code, issue_code
 from kabinet.accounts.models import ConfirmationCode
@@ -84,3 +85,11 @@ def test_at_most_five_codes_an_hour(clock):
     with pytest.raises(CodeThrottled, match="hour"):
         issue_code(P.REGISTRATION, "sms", PHONE)
     assert len(sms.outbox) == 5
+
+
+def test_messages_are_russian_by_default(clock):
+    with translation.override("ru"):
+        obj = issue_code(P.REGISTRATION, "sms", PHONE)
+        with pytest.raises(CodeError, match="Неверный код. Осталось попыток: 4"):
+            check_code(obj.pk, "abcdef", P.REGISTRATION)
+    assert sms.outbox[-1][1].startswith("Код регистрации")
