@@ -3,12 +3,17 @@
 Each is one transaction; the portal, the panel and the API call the same functions.
 """
 
+from datetime import timedelta
+
+from axes.utils import reset as reset_lockout
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.accounts import rules
-from kabinet.accounts.models import AccountLink, ApiToken, User
+from kabinet.accounts.codes import CodeError, check_code, issue_code
+from kabinet.accounts.models import AccountLink, ApiToken, ConfirmationCode, User
 from kabinet.registry.models import PersonalAccount
 
 
@@ -192,3 +197,105 @@ def revoke_api_token(key: str) -> bool:
     )
 
 
+
+
+# --- Password reset ---------------------------------------------------------------------------------
+
+
+def request_password_reset(contact: str):
+    """Send a password reset code to the active user with this email or phone.
+
+    Returns the ConfirmationCode, or None when no active user has this contact. Callers answer the
+    same in both cases, so that contacts cannot be probed. Raises codes.CodeThrottled when asked
+    again too soon.
+    """
+    user = find_user_by_contact(contact)
+    if user is None or not user.is_active:
+        return None
+    ident = rules.classify_identifier(contact)
+    channel = ConfirmationCode.Channel.SMS if ident.kind == "phone" else ConfirmationCode.Channel.EMAIL
+    recipient = user.phone if ident.kind == "phone" else user.email
+    return issue_code(ConfirmationCode.Purpose.PASSWORD_RESET, channel, recipient, payload={"user_id": user.pk})
+
+
+def password_reset_user(code_id) -> User | None:
+    """The user a password reset code was issued for (to validate the new password against), if any."""
+    if not code_id:
+        return None
+    code = ConfirmationCode.objects.filter(pk=code_id, purpose=ConfirmationCode.Purpose.PASSWORD_RESET).first()
+    if code is None:
+        return None
+    return User.objects.filter(pk=code.payload.get("user_id"), is_active=True).first()
+
+
+def reset_password(code_id, entered_code: str, new_password: str) -> User:
+    """Check the reset code and set the new password (validated by the caller). Raises codes.CodeError.
+
+    The login lockout of the user's email and phone is lifted: the code proved who they are.
+    """
+    code = check_code(code_id, entered_code, ConfirmationCode.Purpose.PASSWORD_RESET)
+    user = User.objects.filter(pk=code.payload.get("user_id"), is_active=True).first()
+    if user is None:
+        raise CodeError(_("The code is wrong. Request a new one."))
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    for identifier in (user.email, user.phone):
+        if identifier:
+            reset_lockout(username=identifier)
+    return user
+
+
+# --- Self-registration (seed 000) -----------------------------------------------------------------
+
+
+def start_registration(*, number: str, receipt_code: str, phone: str, full_name: str = "",
+                       email: str = "") -> ConfirmationCode:
+    """Step 1: the account is proved by its receipt code; an SMS code goes to `phone` (E.164).
+
+    Raises AccessError (one message for a wrong number or code) or codes.CodeThrottled.
+    """
+    account = find_account_by_receipt(number, receipt_code)
+    payload = {"account_id": account.pk, "full_name": (full_name or "").strip(), "email": (email or "").strip()}
+    return issue_code(ConfirmationCode.Purpose.REGISTRATION, ConfirmationCode.Channel.SMS, phone, payload=payload)
+
+
+def resend_code(code_id) -> ConfirmationCode:
+    """A new code for the same purpose, recipient and payload as `code_id` (which it replaces).
+
+    Raises codes.CodeThrottled when asked too soon, CodeError when there is no such code.
+    """
+    old = ConfirmationCode.objects.filter(pk=code_id).first() if code_id else None
+    if old is None:
+        raise CodeError(_("The code is wrong. Request a new one."))
+    return issue_code(old.purpose, old.channel, old.recipient, payload=old.payload)
+
+
+def finish_registration(code_id, password: str) -> tuple[User, bool]:
+    """Step 3: create the consumer (or link the account to the existing holder of the phone) after the
+    SMS code `code_id` was accepted by check_code. The confirmation is valid for the code's lifetime.
+
+    Raises CodeError if the code was not confirmed or too long ago, AccessError if the account closed.
+    """
+    code = ConfirmationCode.objects.filter(
+        pk=code_id, purpose=ConfirmationCode.Purpose.REGISTRATION, used_at__isnull=False
+    ).first() if code_id else None
+    ttl = timedelta(minutes=settings.KABINET_CODE_TTL_MINUTES)
+    if code is None or code.used_at + ttl < timezone.now():
+        raise CodeError(_("The confirmation has expired. Start the registration again."))
+    account = (
+        PersonalAccount.objects.filter(pk=code.payload.get("account_id"), is_open=True, organization__is_active=True)
+        .first()
+    )
+    if account is None:
+        raise AccessError(_not_found_message())
+    return register_consumer(account=account, phone=code.recipient, password=password,
+                             full_name=code.payload.get("full_name", ""), email=code.payload.get("email", ""))
+
+
+def registration_phone_holder(code_id) -> User | None:
+    """The existing user who already has the phone of registration code `code_id`, if any."""
+    code = ConfirmationCode.objects.filter(pk=code_id, purpose=ConfirmationCode.Purpose.REGISTRATION).first() \
+        if code_id else None
+    if code is None:
+        return None
+    return User.objects.filter(phone=code.recipient).first()

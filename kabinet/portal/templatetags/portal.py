@@ -1,0 +1,31 @@
+"""Template helpers for the portal: money and balances in words and colour."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.translation import gettext as _
+
+from kabinet.core.money import format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(value):
+    """`12 345,67 ₽` with thin spaces and a comma (UI.md)."""
+    if value in (None, ""):
+        return ""
+    return format_money(Decimal(value))
+
+
+@register.inclusion_tag("portal/_balance.html")
+def balance(value, size=""):
+    """A balance in words and colour: debt (calm red), overpayment (green), or settled."""
+    value = Decimal(value or 0)
+    if value > 0:
+        state, label = "debt", _("Debt")
+    elif value < 0:
+        state, label = "overpaid", _("Overpayment")
+    else:
+        state, label = "settled", _("No debt")
+    return {"state": state, "label": label, "amount": format_money(abs(value)) if value else "", "size": size}
