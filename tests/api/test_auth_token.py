@@ -32,8 +32,12 @@ def test_token_is_issued_for_email_phone_or_account_number(api, alice, password,
 def test_wrong_password_is_400_json_with_a_message(api, alice):
     response = get_token(api, "alice@example.com", "wrong-password")
     assert response.status_code == 400
-    assert response.json() == {"detail": "Wrong login or password.", "code": "invalid_credentials"}
+    assert response.json() == {"detail": "Неверный логин или пароль.", "code": "invalid_credentials"}
     assert not ApiToken.objects.exists()
+    english = api.post(
+        URL, {"username": "alice@example.com", "password": "x"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert english.json()["detail"] == "Wrong login or password."
 
 
 def test_unknown_login_is_the_same_answer_as_a_wrong_password(api, alice, password):
