@@ -12,7 +12,8 @@ MAX_SUGGESTIONS = 10
 
 
 def _buildings():
-    return Building.objects.filter(organization__is_active=True)
+    # Buildings are shared addresses: one house, whichever organisations bill its flats.
+    return Building.objects.all()
 
 
 def natural_key(text: str):
@@ -61,14 +62,11 @@ def houses(settlement: str, street: str) -> list[str]:
 
 
 def flats(settlement: str, street: str, house: str) -> list[Premises]:
-    """Premises of the house (several organisations may serve the same address)."""
+    """Premises of the house, in natural order of their numbers."""
     premises = list(
         Premises.objects.filter(
-            building__organization__is_active=True,
-            building__settlement=settlement,
-            building__street=street,
-            building__house=house,
-        ).select_related("building__organization")
+            building__settlement=settlement, building__street=street, building__house=house
+        ).select_related("building")
     )
     premises.sort(key=lambda p: (natural_key(p.number), p.pk))
     return premises

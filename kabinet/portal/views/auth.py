@@ -64,13 +64,8 @@ def _address_steps(params) -> dict:
     if house not in house_list:
         house = ""
     flat_list = address.flats(settlement, street, house) if house else []
-    duplicate_numbers = {p.number for p in flat_list if sum(q.number == p.number for q in flat_list) > 1}
-    premises = None
     raw_premises = str(params.get("premises", ""))
-    for p in flat_list:
-        p.show_organization = p.number in duplicate_numbers
-        if str(p.pk) == raw_premises:
-            premises = p
+    premises = next((p for p in flat_list if str(p.pk) == raw_premises), None)
     return {
         "settlements": all_settlements,
         "settlement": settlement,
