@@ -1,0 +1,45 @@
+"""The summary page, the organisation switcher and list helpers."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from kabinet.panel import selectors
+from kabinet.panel.scope import ALL, SESSION_KEY, panel_view
+
+PAGE_SIZE = 25
+
+
+def paginate(request, queryset, per_page=PAGE_SIZE):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def safe_next(request, fallback="panel:summary"):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+@panel_view(module="summary")
+def summary(request):
+    scope = request.panel
+    return render(request, "panel/summary.html", {
+        "stats": selectors.summary(scope.orgs()),
+        "current": scope.current,
+    })
+
+
+@require_POST
+@panel_view()
+def switch_organization(request):
+    """Keep the chosen organisation (or "all") in the session; an unknown one means "all"."""
+    scope = request.panel
+    chosen = request.POST.get("organization", "")
+    allowed = {org.pk for org in scope.organizations}
+    if chosen.isdigit() and int(chosen) in allowed:
+        request.session[SESSION_KEY] = int(chosen)
+    else:
+        request.session[SESSION_KEY] = ALL
+    return redirect(safe_next(request))
