@@ -374,6 +374,8 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    # Stopped from outside (kill, a CI timeout): still stop gunicorn and drop the database.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     wrk = shutil.which("wrk")
     if wrk is None:
         print(
