@@ -26,7 +26,7 @@ def settlements() -> list[str]:
 
 
 def _streets(settlement: str) -> list[str]:
-    return list(_buildings().filter(settlement=settlement).values_list("street", flat=True).distinct())
+    return list(_buildings().filter(settlement=settlement).values_list("street", flat=True).order_by().distinct())
 
 
 def match_streets(settlement: str, typed: str) -> list[str]:
@@ -57,7 +57,7 @@ def exact_street(settlement: str, typed: str) -> str | None:
 
 
 def houses(settlement: str, street: str) -> list[str]:
-    numbers = _buildings().filter(settlement=settlement, street=street).values_list("house", flat=True).distinct()
+    numbers = _buildings().filter(settlement=settlement, street=street).values_list("house", flat=True).order_by().distinct()
     return sorted(set(numbers), key=natural_key)
 
 

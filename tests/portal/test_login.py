@@ -197,3 +197,11 @@ def test_login_by_address_without_a_chosen_flat(client, alice, flat, password):
     response = client.post(ADDRESS, {"settlement": "Кемерово", "premises": "999999", "password": password})
     assert ru("Choose your address: settlement, street, house and flat.") in response.content.decode()
     assert logged_in_as(client) is None
+
+
+def test_each_street_is_suggested_once(client, flat):
+    factories.BuildingFactory(settlement="Кемерово", street="ул. Ленина", house="14")
+    html = client.get(reverse("portal:address_streets"), {"settlement": "Кемерово", "street": "лен"}).content.decode()
+    assert html.count(">ул. Ленина</a>") == 1
+    html = client.get(ADDRESS, {"settlement": "Кемерово", "street": "ул. Ленина"}).content.decode()
+    assert '<option value="12"' in html and '<option value="14"' in html

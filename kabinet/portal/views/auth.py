@@ -19,7 +19,7 @@ from kabinet.portal.forms import (
     PasswordResetCodeForm,
     PasswordResetRequestForm,
 )
-from kabinet.portal.views.helpers import login_after_code, safe_next
+from kabinet.portal.views.helpers import login_after_code, next_param, safe_next
 
 
 def _failed_login_message(request, password, **credentials) -> str:
@@ -47,7 +47,7 @@ def login_view(request):
             login(request, user)
             return redirect(safe_next(request))
         error = _failed_login_message(request, password, username=username)
-    return render(request, "portal/login.html", {"form": form, "error": error, "next": safe_next(request, "")})
+    return render(request, "portal/login.html", {"form": form, "error": error, "next": next_param(request)})
 
 
 def _address_steps(params) -> dict:
@@ -103,7 +103,7 @@ def login_address_view(request):
         error = _failed_login_message(request, password, premises_id=premises_id)
     elif request.method == "POST" and context["premises"] is None:
         error = _("Choose your address: settlement, street, house and flat.")
-    context.update({"form": form, "error": error, "next": safe_next(request, "")})
+    context.update({"form": form, "error": error, "next": next_param(request)})
     return render(request, "portal/login_address.html", context)
 
 
@@ -113,7 +113,7 @@ def address_streets_view(request):
     context = _address_steps(request.GET)
     if context["street"]:  # typed in full: offer it as the one choice
         context["suggestions"] = [context["street"]]
-    context["next"] = safe_next(request, "")
+    context["next"] = next_param(request)
     return render(request, "portal/_street_suggestions.html", context)
 
 
