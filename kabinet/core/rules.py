@@ -137,7 +137,7 @@ def validate_settlement_account(value, bic: str = "") -> str:
 
 def validate_correspondent_account(value, bic: str = "") -> str:
     """The bank's correspondent account (корр. счёт): starts with 30101, checked against `bic`."""
-    account = _validate_account(value, bic, correspondent=True)
-    if account and not account.startswith("30101"):
+    account = _clean(value)
+    if account.isdigit() and len(account) == 20 and not account.startswith("30101"):
         raise RequisiteError(_("A correspondent account starts with 30101."))
-    return account
+    return _validate_account(account, bic, correspondent=True)
