@@ -27,7 +27,7 @@ def test_owner_sees_details_history_and_access_form(login, alice, account, deleg
     html = login(alice).get(detail(account)).content.decode()
     assert "Лицевой счёт № 1000200" in html and "ООО «УК Пример»" in html
     assert "Иванов И. И." in html and "54,3" in html and "Зарегистрировано жильцов" in html
-    assert html.index("Октябрь 2026") < html.index("Сентябрь 2026")  # newest first
+    assert html.index("октябрь 2026") < html.index("сентябрь 2026")  # newest first
     assert "1\u202f503,15\u00a0₽" in html and "3,15\u00a0₽" in html
     assert "Доступ для других людей" in html and "bob@example.com" in html
     assert "Может: просмотр, показания" in html

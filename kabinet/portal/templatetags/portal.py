@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kabinet.core.money import format_money
@@ -16,6 +18,17 @@ def money(value):
     if value in (None, ""):
         return ""
     return format_money(Decimal(value))
+
+
+@register.filter
+def month(value):
+    """A billing period as «ноябрь 2026» (lower case in Russian, as in running text) or "November 2026"."""
+    if not value:
+        return ""
+    text = date_format(value, "F Y")
+    if (get_language() or "").startswith("ru"):
+        text = text[:1].lower() + text[1:]
+    return text
 
 
 @register.inclusion_tag("portal/_balance.html")
