@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "kabinet.accounts",
     "kabinet.registry",
     "kabinet.billing",
+    "kabinet.metering",
     "kabinet.comms",
     "kabinet.portal",
     "kabinet.panel",
@@ -167,6 +168,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # Count failures by the `username` credential every login passes to authenticate(); axes would
 # otherwise look for the user model's USERNAME_FIELD ("email") and record nothing.
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "kabinet.accounts.lockout.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "kabinet.accounts.lockout.lockout_response"
 AXES_VERBOSE = False

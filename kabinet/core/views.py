@@ -2,6 +2,7 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import server_error as html_server_error
 
 
 @never_cache
@@ -15,3 +16,10 @@ def healthz(request):
     except DatabaseError as exc:
         return JsonResponse({"status": "error", "database": "error", "reason": str(exc)[:200]}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def server_error(request):
+    """500: JSON for API clients, the usual page for people."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
+    return html_server_error(request)

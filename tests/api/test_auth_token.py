@@ -91,7 +91,7 @@ def test_lockout_after_five_failures_is_429_json_through_drf(api, alice, passwor
     assert locked.status_code == 429
     assert locked.json()["code"] == "locked_out"
     assert not ApiToken.objects.exists()
-    assert AccessAttempt.objects.filter(username="alice@example.com").exists()
+    assert AccessAttempt.objects.filter(username="email:alice@example.com").exists()
 
 
 def test_lockout_response_comes_from_the_axes_middleware_too(api, alice, settings, monkeypatch):
@@ -156,3 +156,13 @@ def test_get_on_the_token_endpoint_is_405_json(client_for, alice):
     response = client_for(alice).get(URL)
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
+
+
+def test_one_lockout_budget_whatever_the_phone_format(api, alice, password):
+    spellings = ["8 912 000-00-01", "+79120000001", "+7 (912) 000 00 01", "89120000001", "8-912-000-00-01"]
+    for spelling in spellings[:-1]:
+        assert get_token(api, spelling, "wrong-password").status_code == 400
+    assert get_token(api, spellings[-1], "wrong-password").status_code == 429
+    response = get_token(api, "+7 912 000 00 01", password)
+    assert response.status_code == 429
+    assert response.json()["code"] == "locked_out"

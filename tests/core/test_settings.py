@@ -7,7 +7,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, **env):
-    base = {k: v for k, v in os.environ.items() if not k.startswith("KABINET_") and k != "DJANGO_SETTINGS_MODULE"}
+    # A fresh process with only the given variables: nothing of the test run's environment leaks in.
+    skip = ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("KABINET_") and k not in skip}
     base.update(env)
     return subprocess.run(
         [sys.executable, "-m", "kabinet", *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
