@@ -1,0 +1,1 @@
+"""Meters and readings: meters on accounts and buildings, readings with validation, review and export."""
