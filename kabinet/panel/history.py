@@ -25,9 +25,10 @@ def format_roles(value) -> str:
     return ", ".join(labels) or "—"
 
 
-def history_rows(model, history_queryset, fields, formatters=None) -> list[dict]:
+def history_rows(model, history_queryset, fields, formatters=None, labels=None) -> list[dict]:
     """The latest changes, newest first: who, when, and each changed field as old → new."""
     formatters = formatters or {}
+    labels = labels or {}
     records = list(history_queryset.select_related("history_user").order_by("-history_date", "-history_id")
                    [: HISTORY_LIMIT + 1])
     rows = []
@@ -39,7 +40,7 @@ def history_rows(model, history_queryset, fields, formatters=None) -> list[dict]
             for change in delta.changes:
                 formatter = formatters.get(change.field)
                 changes.append({
-                    "field": model._meta.get_field(change.field).verbose_name,
+                    "field": labels.get(change.field) or model._meta.get_field(change.field).verbose_name,
                     "old": _format(change.old, formatter),
                     "new": _format(change.new, formatter),
                 })

@@ -64,7 +64,8 @@ def organization_detail(request, pk):
         "form": form,
         "children": organization.children.order_by("name"),
         "history": history_rows(Organization, organization.history.all(), HISTORY_FIELDS,
-                                {"kind": lambda v: Organization.Kind(v).label if v else "—"}),
+                                {"kind": lambda v: Organization.Kind(v).label if v else "—"},
+                                labels={name: field.label for name, field in form.fields.items()}),
     })
 
 

@@ -1,0 +1,98 @@
+"""The panel in headless Chromium at desktop and phone widths: it renders, and nothing overflows."""
+
+import datetime as dt
+import os
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from kabinet.core.roles import Role
+from tests import factories
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = os.environ.get("KABINET_SCREENSHOTS")  # a directory to keep the screenshots in
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM,
+                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def panel_data(transactional_db):
+    org = factories.OrganizationFactory(name="ООО «УК Пример»", inn="7707083893")
+    sub = factories.OrganizationFactory(name="ООО «Участок №2»", parent=org)
+    admin = factories.StaffMembershipFactory(
+        organization=org, roles=[Role.ORGANIZATION, Role.USERS, Role.STAFF],
+        user__email="staff@example.com", user__full_name="Администратор УК", position="Администратор",
+    ).user
+    factories.StaffMembershipFactory(organization=sub, roles=[Role.APPEALS, Role.READINGS],
+                                     user__full_name="Сотрудник участка")
+    for i in range(8):
+        account = factories.AccountFactory(organization=org if i % 3 else sub)
+        link = factories.AccountLinkFactory(account=account, user__full_name=f"Абонент {i + 1}",
+                                            user__phone=f"+7912000{i:04d}")
+        factories.BalanceFactory(account=link.account, period=dt.date(2026, 10, 1),
+                                 charged=Decimal("1408.50") if i % 2 else Decimal("0"),
+                                 paid=Decimal("0") if i % 2 else Decimal("250"))
+    consumer = link.user
+    return {"org": org, "admin": admin, "consumer": consumer}
+
+
+@pytest.fixture
+def admin_cookie(panel_data):
+    """A logged-in session, made before Playwright starts its event loop (the ORM refuses to run in one)."""
+    client = Client()
+    client.force_login(panel_data["admin"])
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def _context(browser, live_server, cookie, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="ru-RU")
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+    return context
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (360, 740)])
+def test_panel_pages_render_without_overflow(panel_data, admin_cookie, live_server, browser, width, height):
+    context = _context(browser, live_server, admin_cookie, width, height)
+    page = context.new_page()
+    pages = {
+        "summary": "/panel/",
+        "users": "/panel/users/",
+        "user": f"/panel/users/{panel_data['consumer'].pk}/",
+        "user-new": "/panel/users/new/",
+        "staff": "/panel/staff/",
+        "staff-new": "/panel/staff/new/",
+        "organization": f"/panel/organizations/{panel_data['org'].pk}/",
+    }
+    for name, path in pages.items():
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, name
+        assert page.locator("h1").count() == 1
+        assert page.evaluate("document.documentElement.lang") == "ru"
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"{name} overflows by {overflow}px at {width}px"
+        if SHOTS:
+            page.screenshot(path=os.path.join(SHOTS, f"panel-{name}-{width}.png"), full_page=True)
+    # An invalid requisite shows its error next to the field and keeps the value.
+    page.goto(live_server.url + pages["organization"])
+    page.fill("#id_inn", "7707083894")
+    page.click("form.form button[type=submit]")
+    assert page.locator("#id_inn_error").inner_text().startswith("Контрольные цифры ИНН")
+    assert page.input_value("#id_inn") == "7707083894"
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"panel-organization-error-{width}.png"), full_page=True)
+    context.close()
