@@ -1,0 +1,259 @@
+"""The tenant isolation matrix: every URL of the project × the personas who must not see its data.
+
+World: organisation A with `account_a` (owner alice, delegate bob with all rights), staff `staff_a`
+(every role); organisation B with its consumer charlie and its staff `staff_b`; the operator.
+
+- Every named route is listed in ROUTES (or in UNSCOPED with the reason it holds no tenant data):
+  `test_every_route_is_in_the_matrix` fails for a new URL until it is classified here.
+- For each route and each stranger (charlie, staff_b, and for portal pages staff_a, who is staff but
+  not a consumer of the account): GET and, for writes, POST with data that would change something if
+  it were allowed. The answer is a refusal (403/404/405, or a redirect to log in), or, for lists, a
+  page without A's data; A's markers never appear in the body; and nothing in the database changed.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from kabinet.accounts.models import AccountLink, ApiToken, User
+from kabinet.accounts.services import issue_api_token
+from kabinet.core.models import Membership, Organization
+from kabinet.registry.models import PersonalAccount
+from tests import factories
+
+SECRET_HOLDER = "Секретова Алиса Тайновна"
+ORG_A_NAME = "ООО «УК Изоляция-А»"
+
+
+@dataclass
+class Route:
+    kind: str  # "portal", "panel" or "api"
+    kwargs: callable = None  # world -> URL kwargs
+    post: callable = None  # world -> POST data that would change something if it were allowed
+    is_list: bool = False  # a list answers 200 to strangers, without A's data
+
+
+def _none(world):
+    return {}
+
+
+ROUTES = {
+    # Consumer portal: A's account pages.
+    "portal:dashboard": Route("portal", is_list=True),
+    "portal:account_link": Route("portal", is_list=True),
+    "portal:account_detail": Route("portal", lambda w: {"pk": w.account.pk}),
+    "portal:account_grant": Route(
+        "portal", lambda w: {"pk": w.account.pk}, lambda w: {"contact": w.stranger_contact, "rights": ["payments"]}
+    ),
+    "portal:account_revoke": Route("portal", lambda w: {"pk": w.account.pk, "link_id": w.bob_link.pk}, _none),
+    "portal:account_unlink": Route("portal", lambda w: {"pk": w.account.pk}, lambda w: {"confirm": "on"}),
+    # Staff panel.
+    "panel:summary": Route("panel", is_list=True),
+    "panel:switch_organization": Route("panel", post=lambda w: {"organization": str(w.org_a.pk)}, is_list=True),
+    "panel:organization": Route("panel", is_list=True),
+    "panel:organization_list": Route("panel", is_list=True),
+    "panel:organization_create": Route(
+        "panel", post=lambda w: {"name": "Дочка", "kind": "management", "parent": str(w.org_a.pk)}, is_list=True
+    ),
+    "panel:organization_detail": Route(
+        "panel", lambda w: {"pk": w.org_a.pk}, lambda w: {"name": "Захвачено", "kind": "management"}
+    ),
+    "panel:user_list": Route("panel", is_list=True),
+    "panel:user_create": Route("panel", is_list=True),
+    "panel:user_detail": Route("panel", lambda w: {"pk": w.alice.pk}),
+    "panel:user_attach": Route("panel", lambda w: {"pk": w.alice.pk}, lambda w: {"number": w.account.number}),
+    "panel:user_detach": Route("panel", lambda w: {"pk": w.alice.pk, "account_pk": w.account.pk}, _none),
+    "panel:user_set_active": Route("panel", lambda w: {"pk": w.alice.pk}, lambda w: {"active": "0"}),
+    "panel:user_password": Route(
+        "panel", lambda w: {"pk": w.alice.pk},
+        lambda w: {"password1": "Hijacked-pass-123", "password2": "Hijacked-pass-123", "generate": ""},
+    ),
+    "panel:staff_list": Route("panel", is_list=True),
+    "panel:staff_add": Route(
+        "panel", post=lambda w: {"organization": str(w.org_a.pk), "email": "intruder@example.com", "roles": ["users"]},
+        is_list=True,
+    ),
+    "panel:staff_detail": Route(
+        "panel", lambda w: {"pk": w.membership_a.pk}, lambda w: {"roles": ["users"], "position": "x"}
+    ),
+    "panel:staff_set_active": Route("panel", lambda w: {"pk": w.membership_a.pk}, lambda w: {"active": "0"}),
+    # API.
+    "api:me": Route("api", is_list=True),
+    "api:account-list": Route("api", is_list=True),
+    "api:account-detail": Route("api", lambda w: {"pk": w.account.pk}),
+}
+
+UNSCOPED = {
+    "healthz": "liveness probe, no data",
+    "set_language": "stores the chosen language only",
+    "portal:login": "public form",
+    "portal:login_address": "public address picker: addresses are public (seed 001), accounts are not shown",
+    "portal:address_streets": "public street autocomplete",
+    "portal:logout": "acts on the caller's own session",
+    "portal:password_reset": "same answer whether or not the contact exists",
+    "portal:password_reset_confirm": "needs the code sent to the contact",
+    "portal:register": "needs the account number and the receipt code",
+    "portal:register_confirm": "needs the SMS code",
+    "portal:register_resend": "resends to the phone of the caller's own registration",
+    "portal:register_password": "only after the caller's own SMS code",
+    "api:root": "links only",
+    "api:auth-token": "issues a token for the caller's own credentials",
+    "api:schema": "public API description",
+    "api:docs": "public API description",
+    "api:not-found": "JSON 404 for unknown API paths",
+}
+
+
+def all_route_names(resolver=None, namespace=""):
+    names = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # Django's admin: superusers with is_staff only, see test_django_admin_is_closed
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            names |= all_route_names(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(f"{namespace}{entry.name}")
+    return names
+
+
+def test_every_route_is_in_the_matrix():
+    missing = all_route_names() - set(ROUTES) - set(UNSCOPED)
+    assert not missing, f"classify these routes in tests/test_isolation.py: {sorted(missing)}"
+    stale = (set(ROUTES) | set(UNSCOPED)) - all_route_names()
+    assert not stale, f"routes that no longer exist: {sorted(stale)}"
+
+
+@dataclass
+class World:
+    org_a: Organization
+    account: PersonalAccount
+    alice: User
+    bob_link: AccountLink
+    membership_a: Membership
+    personas: dict = field(default_factory=dict)
+    stranger_contact: str = ""
+
+
+@pytest.fixture
+def world(db):
+    org_a = factories.OrganizationFactory(name=ORG_A_NAME, inn="7799000001")
+    account = factories.AccountFactory(organization=org_a, number="4242420", holder_name=SECRET_HOLDER)
+    alice = factories.UserFactory(email="alice-secret@example.com", phone="+79120004242")
+    factories.AccountLinkFactory(user=alice, account=account)
+    bob = factories.UserFactory(email="bob-delegate@example.com")
+    bob_link = factories.AccountLinkFactory(
+        user=bob, account=account, role=AccountLink.Role.DELEGATE, can_readings=True, can_payments=True
+    )
+    membership_a = factories.StaffMembershipFactory(organization=org_a, user__email="staff-a@example.com")
+    org_b = factories.OrganizationFactory(name="ООО «Другая»")
+    charlie = factories.UserFactory(email="charlie@example.com")
+    factories.AccountLinkFactory(user=charlie, account=factories.AccountFactory(organization=org_b))
+    staff_b = factories.StaffMembershipFactory(organization=org_b, user__email="staff-b@example.com").user
+    world = World(org_a, account, alice, bob_link, membership_a, stranger_contact="charlie@example.com")
+    world.personas = {"charlie": charlie, "staff_b": staff_b, "staff_a": membership_a.user}
+    return world
+
+
+MARKERS = ("4242420", SECRET_HOLDER, "alice-secret@example.com", "+79120004242", "bob-delegate@example.com")
+
+
+def fingerprint():
+    """Everything a stranger's request could change, in a comparable form."""
+    volatile = {"last_login", "last_used_at"}
+
+    def rows(model):
+        return [{k: v for k, v in row.items() if k not in volatile} for row in model.objects.order_by("pk").values()]
+
+    return [rows(m) for m in (User, AccountLink, Membership, Organization, PersonalAccount, ApiToken)]
+
+
+def strangers_for(route: Route):
+    if route.kind == "portal":
+        return ["charlie", "staff_b", "staff_a"]  # staff of A are not consumers of A's account
+    return ["charlie", "staff_b"]
+
+
+CASES = [(name, who) for name, route in ROUTES.items() for who in strangers_for(route)]
+
+
+def client_for(world, who, route):
+    """A logged-in client (made before the fingerprint: logging in is not what is tested)."""
+    from django.test import Client
+
+    user = world.personas[who]
+    if route.kind == "api":
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_api_token(user)}")
+        return client
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def request(client, world, route, name, method):
+    url = reverse(name, kwargs=route.kwargs(world) if route.kwargs else None)
+    if method == "get":
+        return client.get(url)
+    data = route.post(world)
+    return client.post(url, data, format="json") if route.kind == "api" else client.post(url, data)
+
+
+@pytest.mark.parametrize(("name", "who"), CASES, ids=[f"{n}-{w}" for n, w in CASES])
+def test_strangers_get_no_data_and_change_nothing(world, name, who):
+    route = ROUTES[name]
+    methods = ["get"] + (["post"] if route.post else [])
+    client = client_for(world, who, route)
+    before = fingerprint()
+    for method in methods:
+        response = request(client, world, route, name, method)
+        body = response.content.decode(errors="replace")
+        if route.is_list:
+            assert response.status_code in (200, 302, 403, 405), (method, response.status_code)
+        else:
+            assert response.status_code in (403, 404, 405), (method, response.status_code)
+        leaked = [m for m in MARKERS if m in body]
+        if route.kind == "panel":
+            leaked += [ORG_A_NAME] if ORG_A_NAME in body else []
+        assert not leaked, f"{who} {method.upper()} {name} shows {leaked}"
+    assert fingerprint() == before, f"{who} changed data through {name}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.kind != "api"))
+def test_anonymous_is_sent_to_login(world, client, name):
+    route = ROUTES[name]
+    url = reverse(name, kwargs=route.kwargs(world) if route.kwargs else None)
+    before = fingerprint()
+    for response in [client.get(url)] + ([client.post(url, route.post(world))] if route.post else []):
+        assert response.status_code in (302, 405)
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("portal:login"))
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.kind == "api"))
+def test_api_without_token_is_401(world, name):
+    route = ROUTES[name]
+    response = APIClient().get(reverse(name, kwargs=route.kwargs(world) if route.kwargs else None))
+    assert response.status_code == 401
+    assert response.json()["detail"]
+
+
+def test_the_owner_does_see_the_data(world, client):
+    """The matrix would pass vacuously if the pages never showed the markers at all."""
+    client.force_login(world.alice)
+    assert "4242420" in client.get(reverse("portal:account_detail", kwargs={"pk": world.account.pk})).content.decode()
+    client.force_login(world.personas["staff_a"])
+    page = client.get(reverse("panel:user_detail", kwargs={"pk": world.alice.pk})).content.decode()
+    assert "alice-secret@example.com" in page and "4242420" in page
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_api_token(world.alice)}")
+    assert api.get(reverse("api:account-detail", kwargs={"pk": world.account.pk})).json()["number"] == "4242420"
+
+
+def test_django_admin_is_closed_to_organisation_staff(world, client):
+    client.force_login(world.personas["staff_a"])
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
