@@ -14,6 +14,7 @@ from kabinet.billing.models import Balance
 from kabinet.core.models import Membership, Organization
 from kabinet.core.money import add_months, period_start, to_money
 from kabinet.core.roles import ALL_ROLES
+from kabinet.metering.demo import load_demo_meters
 from kabinet.registry.models import Building, PersonalAccount, Premises, Service
 
 DEMO_PASSWORD = "kabinet-demo"
@@ -87,6 +88,7 @@ class DemoLoader:
         accounts = self._accounts()
         self._balances(accounts)
         self._users()
+        load_demo_meters(self.today)
         return {"accounts": PersonalAccount.objects.count(), "organisations": Organization.objects.count()}
 
     def _organisations(self):

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
@@ -53,3 +55,74 @@ def test_demo_is_idempotent(demo):
 def test_demo_balances_reconcile(demo):
     for balance in Balance.objects.all()[:200]:
         assert balance.closing == balance.opening + balance.charged + balance.recalculated + balance.penalty - balance.paid
+
+
+# --- Meters and readings ----------------------------------------------------------------------------------
+
+
+def test_demo_accounts_have_meters_with_a_year_of_readings(demo):
+    from kabinet.metering.models import Meter, Reading
+
+    without = PersonalAccount.objects.filter(meters__isnull=True).values_list("number", flat=True)
+    assert list(without) == ["5000200"], "only the consumer's supplier account: its flat's meter is on 1000200"
+    counts = Reading.objects.filter(meter__account__number="1000101").values("meter", "zone").distinct()
+    for row in counts:
+        readings = Reading.objects.filter(meter=row["meter"], zone=row["zone"], status="accepted")
+        assert readings.values("period").distinct().count() == MONTHS
+    water = Reading.objects.filter(meter__resource=Meter.Resource.COLD_WATER, meter__account__isnull=False,
+                                   consumption__isnull=False)
+    assert all(0 < r.consumption <= 25 for r in water[:500])
+
+
+def test_demo_consumer_has_a_three_zone_meter_and_two_water_meters(demo):
+    from kabinet.metering.models import Meter
+
+    meters = Meter.objects.filter(account__number="1000200", account__organization__short_name="УК Пример")
+    assert sorted(meters.values_list("resource", "zone_count")) == [
+        ("cold_water", 1), ("electricity", 3), ("hot_water", 1)]
+    assert Meter.objects.filter(zone_count=3).exists()
+    assert meters.get(resource="hot_water").verification_expired(dt.date.today())
+
+
+def test_demo_buildings_have_one_collective_meter_each(demo):
+    from kabinet.metering.models import Meter
+    from kabinet.registry.models import Building
+
+    for building in Building.objects.all():
+        assert Meter.objects.filter(building=building).count() == 1
+
+
+def test_demo_consumer_sees_three_meters_and_can_submit(demo):
+    from kabinet.accounts.models import User
+    from kabinet.metering import selectors, services
+
+    user = User.objects.get(email="demo@example.com")
+    groups = selectors.consumer_meter_groups(user)
+    cards = [card for group in groups for card in group.meters]
+    assert len(groups) == 1 and len(cards) == 3
+    entries = [
+        {"meter": card.meter.pk, "zone": zone.zone, "value": zone.last.value + 1} for card in cards for zone in card.zones
+    ]
+    preview = services.preview_readings(selectors.submittable_meters(user), entries)
+    assert preview.ok and not preview.confirmations, preview.as_api_errors()
+
+
+def test_demo_meters_are_idempotent(demo):
+    from kabinet.metering.models import Meter, Reading
+
+    counts = (Meter.objects.count(), Reading.objects.count())
+    call_command("demo", stdout=open("/dev/null", "w"))
+    assert (Meter.objects.count(), Reading.objects.count()) == counts
+
+
+def test_demo_meters_next_month_adds_one_reading_per_zone(db):
+    from kabinet.demo.data import DemoLoader
+    from kabinet.metering.models import Reading
+
+    DemoLoader(today=dt.date(2026, 11, 20)).load()
+    before = Reading.objects.count()
+    zones = Reading.objects.values("meter", "zone").distinct().count()
+    DemoLoader(today=dt.date(2026, 12, 20)).load()
+    assert Reading.objects.count() == before + zones
+    latest = Reading.objects.filter(period=dt.date(2026, 11, 1)).exclude(consumption=None)
+    assert latest.count() == zones
