@@ -291,8 +291,8 @@ def check_zones(meter: MeterState, submitted: list[str]) -> tuple[list[str], lis
 
 
 def unknown_zone_message(zone: str, count: int) -> str:
-    return _("This meter has %(count)s tariff zone(s): %(zones)s; %(zone)s is not one of them.") % {
-        "count": count, "zones": ", ".join(zones_for(count)), "zone": zone,
+    return _("The tariff zones of this meter are %(zones)s; %(zone)s is not one of them.") % {
+        "zones": ", ".join(zones_for(count)), "zone": zone,
     }
 
 
@@ -336,12 +336,12 @@ def check_limit(consumption: Decimal, *, per_resident: Decimal | None, people: i
         if office_phone:
             message = _(
                 "Consumption %(consumption)s is above the limit of %(limit)s (%(per_resident)s per resident, "
-                "%(people)s resident(s)). Readings this high are accepted at the office or by phone %(phone)s."
+                "residents: %(people)s). Readings this high are accepted at the office or by phone %(phone)s."
             )
         else:
             message = _(
                 "Consumption %(consumption)s is above the limit of %(limit)s (%(per_resident)s per resident, "
-                "%(people)s resident(s)). Readings this high are accepted at the office or by phone."
+                "residents: %(people)s). Readings this high are accepted at the office or by phone."
             )
         raise RuleError("limit", message % values)
     return "confirm"

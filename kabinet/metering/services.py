@@ -112,7 +112,8 @@ def entries_for_account(account: PersonalAccount, values: list, *, mode: str = M
     slots = [(meter, zone) for meter in meters for zone in meter.zones]
     if len(values) != len(slots):
         raise MeteringError(_(
-            "Account %(number)s needs %(expected)s value(s) in this order: %(order)s. You sent %(sent)s."
+            "Account %(number)s needs these values, in this order: %(order)s (%(expected)s in all). "
+            "You sent %(sent)s."
         ) % {"number": account.number, "expected": len(slots), "sent": len(values),
              "order": "; ".join(f"{m.service} №{m.serial_number} {z}" for m, z in slots) or "—"})
     return [ReadingEntry(meter=m.pk, zone=z, value=v, mode=mode) for (m, z), v in zip(slots, values, strict=True)]

@@ -90,7 +90,7 @@ def test_every_zone_is_required_and_wrong_zones_are_refused(alice, electricity):
     ], today=TODAY)
     errors = preview.as_api_errors()
     assert {"index": 2, "field": "zone", "code": "zone", "message": errors[0]["message"]} in errors
-    assert "has 3 tariff zone(s): T1, T2, T3" in errors[0]["message"]
+    assert "zones of this meter are T1, T2, T3; T4 is not" in errors[0]["message"]
     missing = [e for e in preview.errors if e.code == "required"]
     assert len(missing) == 1 and missing[0].zone == "T2" and missing[0].index == 0
     assert preview.errors_by_key()[f"{electricity.pk}:T2"] == [missing[0].message]
@@ -197,7 +197,7 @@ def test_limit_in_refuse_mode_names_the_limit_and_the_office(alice, meter, org):
     with pytest.raises(ReadingsRejected) as rejected:
         submit(alice, [entry(meter, "125")], confirm_limit=True)
     message = rejected.value.message
-    assert "above the limit of 20\u00a0м³" in message and "10\u00a0м³ per resident, 2 resident(s)" in message
+    assert "above the limit of 20\u00a0м³" in message and "10\u00a0м³ per resident, residents: 2" in message
     assert "at the office or by phone +7 3842 00-00-00" in message
     assert not new_readings().exists()
 
@@ -309,7 +309,7 @@ def test_sms_values_in_zone_order(alice, account, meter, electricity):
     entries = services.entries_for_account(account, ["101", "30203", "1245", "23885"])
     assert [(e.meter, e.zone) for e in entries] == [
         (meter.pk, "T1"), (electricity.pk, "T1"), (electricity.pk, "T2"), (electricity.pk, "T3")]
-    with pytest.raises(services.MeteringError, match="needs 4 value"):
+    with pytest.raises(services.MeteringError, match=r"\(4 in all\). You sent 1"):
         services.entries_for_account(account, ["1"])
     assert len(submit(alice, entries, source=Reading.Source.SMS).readings) == 4
 
@@ -411,3 +411,15 @@ def test_settings_are_created_with_defaults_on_first_use(org):
             settings.high_factor, settings.window_start_day) == (25, "confirm", D("10"), D("200"), D("3"), None)
     assert services.get_reading_settings(org) == settings
     assert factories.OrganizationFactory().pk != org.pk
+
+
+def test_messages_are_in_russian_for_russian_consumers(alice, meter, org):
+    from django.utils import translation
+
+    ReadingSettings.objects.create(organization=org, window_start_day=15, window_end_day=25)
+    with translation.override("ru"), pytest.raises(ReadingsRejected) as rejected:
+        submit(alice, [entry(meter, "12,3,4")], today=dt.date(2026, 11, 26))
+    assert [e["message"] for e in rejected.value.as_api_errors()] == [
+        "Показания принимаются с 15 по 25 число месяца. Приём откроется 15.12.2026.",
+        "Используйте только один разделитель дробной части — запятую или точку, например 12345,6.",
+    ]
