@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.core.models import Organization
-from kabinet.core.money import add_months
+from kabinet.core.money import add_months, parse_period
 from kabinet.metering import rules, selectors
 from kabinet.metering.models import Meter, Reading, ReadingSettings, ServiceLimit
 from kabinet.registry.models import PersonalAccount
@@ -70,8 +70,14 @@ class ReadingEntry:
             meter = entry.get("meter", entry.get("meter_id"))
             if isinstance(meter, Meter):
                 meter = meter.pk
+            period = entry.get("period")
+            if isinstance(period, str):
+                try:
+                    period = parse_period(period)  # "2026-11", as the API sends it
+                except ValueError:
+                    period = dt.date.min  # never the current period: reported as a wrong period
             return cls(meter=meter, zone=entry.get("zone") or rules.T1, value=entry.get("value"),
-                       mode=entry.get("mode") or MODE_READING, period=entry.get("period"))
+                       mode=entry.get("mode") or MODE_READING, period=period)
         raise TypeError(f"A reading entry is a ReadingEntry or a mapping, not {type(entry).__name__}.")
 
 

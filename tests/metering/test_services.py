@@ -228,6 +228,9 @@ def test_only_the_current_period_can_be_entered(alice, meter):
     with pytest.raises(ReadingsRejected) as rejected:
         submit(alice, [{**entry(meter, "105"), "period": dt.date(2026, 10, 1)}])
     assert rejected.value.as_api_errors()[0]["field"] == "period"
+    with pytest.raises(ReadingsRejected):
+        submit(alice, [{**entry(meter, "105"), "period": "garbage"}])
+    assert submit(alice, [{**entry(meter, "105"), "period": "2026-11"}]).readings
 
 
 def test_readings_after_the_cutoff_count_for_the_next_period(alice, meter):
