@@ -348,7 +348,7 @@ def evaluate(meters: dict[int, Meter], entries: list[ReadingEntry], *, today: dt
         except rules.RuleError as error:
             preview.errors.append(Issue(error.code, error.message, first_index, "meter", meter.pk))
             continue
-        unknown, missing, repeated = rules.check_zones(meter.state(), [e.zone for _i, e in items])
+        unknown, missing, _repeated = rules.check_zones(meter.state(), [e.zone for _i, e in items])
         seen = set()
         for index, entry in items:
             if entry.zone in unknown:
@@ -363,7 +363,6 @@ def evaluate(meters: dict[int, Meter], entries: list[ReadingEntry], *, today: dt
         for zone in missing:
             preview.errors.append(Issue("required", rules.missing_zone_message(zone, meter.zone_count),
                                         first_index, "zone", meter.pk, zone))
-        del repeated  # reported entry by entry above
 
     # 3. The organisation's window and the current period, once per organisation.
     organizations = {meters[mid].organization_id: meters[mid].organization for mid in groups}
