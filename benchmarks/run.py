@@ -103,8 +103,26 @@ def production_environment(database_url: str, data_dir: Path) -> dict:
             "KABINET_LOG_LEVEL": "WARNING",
         }
     )
-    env.pop("REDIS_URL", None)
+    # Production runs with Redis (cache, shared sessions, task queue) when one is there (DESIGN.md §1).
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    if redis_answers(redis_url):
+        env["REDIS_URL"] = redis_url
+    else:
+        env.pop("REDIS_URL", None)
     return env
+
+
+def redis_answers(url: str) -> bool:
+    import socket
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
 
 
 # --- Seeding, in this process through the ORM ----------------------------------------------------
@@ -389,6 +407,7 @@ def main(argv=None) -> int:
     server = None
     created = False
     try:
+        print(f"Redis: {env.get('REDIS_URL', 'none (sessions in the database)')}", flush=True)
         print(f"Creating and seeding database {args.database} …", flush=True)
         create_database(args.server, args.database)
         created = True

@@ -123,6 +123,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions read from the shared cache, written through to the database. Not with the per-process
+    # local-memory cache: a session ended in one web process would live on in another's cache.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": "kabinet",

@@ -5,9 +5,9 @@ accounts of their organisations and sub-organisations (`core.tenancy.staff_organ
 who is both sees both sets. Anything else is a 404, exactly like a missing account.
 """
 
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import Q
 
-from kabinet.accounts.models import AccountLink
+from kabinet.accounts.selectors import own_link, with_own_link
 from kabinet.accounts.services import linked_accounts
 from kabinet.billing.selectors import with_balance
 from kabinet.core.tenancy import staff_memberships, staff_organizations
@@ -21,33 +21,18 @@ def visible_accounts(user):
         return PersonalAccount.objects.none()
     scope = Q(pk__in=linked_accounts(user).values("pk")) | Q(organization__in=staff_organizations(user))
     accounts = (
-        PersonalAccount.objects.with_address()
+        PersonalAccount.objects.for_lists()
         .filter(scope)
-        # (user, account) is unique, so this join never multiplies rows.
-        .annotate(
-            own_link=FilteredRelation("links", condition=Q(links__user=user)),
-            link_role=F("own_link__role"),
-            link_can_readings=F("own_link__can_readings"),
-            link_can_payments=F("own_link__can_payments"),
-            link_can_appeals=F("own_link__can_appeals"),
-        )
         .order_by("organization__path", "number", "pk")
     )
-    return with_balance(accounts)
+    return with_balance(with_own_link(accounts, user))
 
 
 def account_rights(account) -> list[str]:
     """The rights of the requesting user on an account from `visible_accounts`: those of their link,
     or just "view" when they see it as staff."""
-    if account.link_role is None:
-        return ["view"]
-    link = AccountLink(
-        role=account.link_role,
-        can_readings=bool(account.link_can_readings),
-        can_payments=bool(account.link_can_payments),
-        can_appeals=bool(account.link_can_appeals),
-    )
-    return link.rights
+    link = own_link(account)
+    return link.rights if link else ["view"]
 
 
 def staff_organizations_with_roles(user):

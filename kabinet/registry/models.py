@@ -61,6 +61,16 @@ class PersonalAccountQuerySet(models.QuerySet):
     def with_address(self):
         return self.select_related("premises__building", "organization")
 
+    def for_lists(self):
+        """With address, loading only what lists and cards show: a narrower row is cheaper to build,
+        send and turn into objects on the pages that every consumer opens."""
+        return self.with_address().only(
+            "number", "holder_name", "residents", "area", "is_open", "organization_id", "premises_id",
+            "organization__name", "organization__short_name", "organization__path",
+            "premises__number", "premises__building__settlement", "premises__building__street",
+            "premises__building__house",
+        )
+
 
 class PersonalAccount(models.Model):
     """Лицевой счёт: what a consumer pays on. The number is unique within the organisation; the

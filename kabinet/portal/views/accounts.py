@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from kabinet.accounts import services
 from kabinet.accounts.models import AccountLink
+from kabinet.accounts.selectors import linked_accounts_with_link, own_link
 from kabinet.billing.selectors import balance_history, total_balance, with_balance
 from kabinet.portal.forms import AccountProofForm, ConfirmForm, GrantAccessForm
 
@@ -30,12 +31,11 @@ def rights_text(link: AccountLink) -> str:
 def dashboard_view(request):
     """Total debt or overpayment, the tiles, and a card per linked account — a constant number of queries."""
     accounts = list(
-        with_balance(services.linked_accounts(request.user).with_address()).order_by("organization__name", "number")
+        with_balance(linked_accounts_with_link(request.user).for_lists()).order_by("organization__name", "number")
     )
-    links = {link.account_id: link for link in AccountLink.objects.filter(user=request.user)}
     for account in accounts:
-        account.link = links.get(account.pk)
-        account.rights_text = rights_text(account.link) if account.link else ""
+        account.link = own_link(account)
+        account.rights_text = rights_text(account.link)
     return render(
         request,
         "portal/dashboard.html",
