@@ -40,6 +40,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_confirmed = models.BooleanField(_("email confirmed"), default=False)
     phone_confirmed = models.BooleanField(_("phone confirmed"), default=False)
     date_joined = models.DateTimeField(_("registered"), default=timezone.now)
+    # Who blocked, renamed or reset whom. Logins do not add rows (see apps.py).
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     objects = UserManager()
 

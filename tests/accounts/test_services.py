@@ -114,3 +114,15 @@ def test_api_tokens_are_stored_hashed_and_revocable(alice):
     assert key not in token.key_hash and token.prefix == key[:8]
     assert services.revoke_api_token(key)
     assert not services.revoke_api_token(key)
+
+
+def test_blocking_is_in_the_users_history_and_logins_are_not(alice, client, password):
+    services.set_user_active(alice, False)
+    services.set_user_active(alice, True)
+    rows = list(alice.history.order_by("history_id").values_list("is_active", flat=True))
+    assert rows[-2:] == [False, True]
+    count = alice.history.count()
+    assert client.post("/login/", {"username": "alice@example.com", "password": password}).status_code == 302
+    alice.refresh_from_db()
+    assert alice.last_login is not None
+    assert alice.history.count() == count

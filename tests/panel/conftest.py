@@ -1,19 +1,8 @@
-"""Panel fixtures: staff with chosen roles, a sub-organisation, and a login URL that resolves."""
+"""Panel fixtures: staff with chosen roles and a sub-organisation."""
 
 import pytest
-from django.shortcuts import resolve_url
-from django.urls import NoReverseMatch
 
 from tests import factories
-
-
-@pytest.fixture(autouse=True)
-def _login_url(settings):
-    # The portal's login view is built separately; until it exists, redirect to a plain path.
-    try:
-        resolve_url(settings.LOGIN_URL)
-    except NoReverseMatch:
-        settings.LOGIN_URL = "/login/"
 
 
 @pytest.fixture
