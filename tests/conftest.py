@@ -1,4 +1,7 @@
-"""Shared fixtures: the three personas of STYLE.md (owner, colleague/delegate, stranger)."""
+"""Shared fixtures: the three personas of STYLE.md (owner, colleague/delegate, stranger), and the
+browser for end-to-end tests."""
+
+import os
 
 import pytest
 
@@ -71,3 +74,34 @@ def other_staff(other_org):
 @pytest.fixture
 def operator(db):
     return factories.UserFactory(email="admin@example.com", is_superuser=True, is_staff=True)
+
+
+# --- Browser (Playwright's sync API driving Debian's Chromium; `make test` installs it) ----------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium per test process. Playwright's sync API keeps an event loop running in this
+    thread from here on; the ORM calls of the (synchronous) tests are still safe, so Django is told so."""
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
