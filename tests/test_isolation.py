@@ -12,6 +12,7 @@ World: organisation A with `account_a` (owner alice, delegate bob with all right
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -20,8 +21,10 @@ from rest_framework.test import APIClient
 from kabinet.accounts.models import AccountLink, ApiToken, User
 from kabinet.accounts.services import issue_api_token
 from kabinet.core.models import Membership, Organization
+from kabinet.metering.models import Meter, Reading, ReadingSettings
 from kabinet.registry.models import PersonalAccount
 from tests import factories
+from tests.metering.factories import MeterFactory, ReadingFactory
 
 SECRET_HOLDER = "Секретова Алиса Тайновна"
 ORG_A_NAME = "ООО «УК Изоляция-А»"
@@ -79,10 +82,13 @@ ROUTES = {
         "panel", lambda w: {"pk": w.membership_a.pk}, lambda w: {"roles": ["users"], "position": "x"}
     ),
     "panel:staff_set_active": Route("panel", lambda w: {"pk": w.membership_a.pk}, lambda w: {"active": "0"}),
+    # Staff panel: meters and readings (issue 3).
     # API.
     "api:me": Route("api", is_list=True),
     "api:account-list": Route("api", is_list=True),
     "api:account-detail": Route("api", lambda w: {"pk": w.account.pk}),
+    # API: meters and readings (issue 3).
+    # Consumer portal: meters and readings (issue 3).
 }
 
 UNSCOPED = {
@@ -133,6 +139,8 @@ class World:
     alice: User
     bob_link: AccountLink
     membership_a: Membership
+    meter: Meter = None  # an individual meter on `account`
+    reading: Reading = None  # its pending (new) reading, for review routes
     personas: dict = field(default_factory=dict)
     stranger_contact: str = ""
 
@@ -152,12 +160,16 @@ def world(db):
     charlie = factories.UserFactory(email="charlie@example.com")
     factories.AccountLinkFactory(user=charlie, account=factories.AccountFactory(organization=org_b))
     staff_b = factories.StaffMembershipFactory(organization=org_b, user__email="staff-b@example.com").user
-    world = World(org_a, account, alice, bob_link, membership_a, stranger_contact="charlie@example.com")
+    meter = MeterFactory(account=account, serial_number="SEKRET-4242")
+    ReadingFactory(meter=meter, value=Decimal("100"))
+    reading = ReadingFactory(meter=meter, value=Decimal("104.5"), status=Reading.Status.NEW, submitted_by=alice)
+    world = World(org_a, account, alice, bob_link, membership_a, meter=meter, reading=reading,
+                  stranger_contact="charlie@example.com")
     world.personas = {"charlie": charlie, "staff_b": staff_b, "staff_a": membership_a.user}
     return world
 
 
-MARKERS = ("4242420", SECRET_HOLDER, "alice-secret@example.com", "+79120004242", "bob-delegate@example.com")
+MARKERS = ("SEKRET-4242", "4242420", SECRET_HOLDER, "alice-secret@example.com", "+79120004242", "bob-delegate@example.com")
 
 
 def fingerprint():
@@ -167,7 +179,8 @@ def fingerprint():
     def rows(model):
         return [{k: v for k, v in row.items() if k not in volatile} for row in model.objects.order_by("pk").values()]
 
-    return [rows(m) for m in (User, AccountLink, Membership, Organization, PersonalAccount, ApiToken)]
+    models = (User, AccountLink, Membership, Organization, PersonalAccount, ApiToken, Meter, Reading, ReadingSettings)
+    return [rows(m) for m in models]
 
 
 def strangers_for(route: Route):
