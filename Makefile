@@ -50,7 +50,7 @@ run: $(STAMP)
 	$(BIN)/kabinet runserver $(HOST):$(PORT)
 
 test: $(TEST_STAMP)
-	$(BIN)/kabinet makemigrations --check --dry-run -v 0
+	DJANGO_SETTINGS_MODULE=kabinet.settings_test $(BIN)/kabinet makemigrations --check --dry-run -v 0
 	$(BIN)/ruff check kabinet tests benchmarks
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
