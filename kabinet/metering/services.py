@@ -18,7 +18,7 @@ from kabinet.core.models import Organization
 from kabinet.core.roles import Role
 from kabinet.core.tenancy import staff_organizations
 from kabinet.metering import rules, selectors
-from kabinet.metering.models import Meter, Reading, ReadingExport, SealRecord
+from kabinet.metering.models import Meter, Reading, ReadingExport, SealRecord, ServiceLimit
 from kabinet.metering.preview import (  # noqa: F401  (re-exported: the public API of readings lives here)
     MODE_CONSUMPTION,
     MODE_READING,
@@ -137,9 +137,11 @@ def _staff_reading(acting_user, reading) -> Reading:
     return Reading.objects.select_for_update().select_related("meter").get(pk=reading_id)
 
 
-def _staff_meter(acting_user, meter) -> Meter:
+def _staff_meter(acting_user, meter, role: str = Role.MANUAL_EDITING) -> Meter:
+    """The meter, locked, if the user is staff of its organisation with `role` (by default
+    "manual editing": changing meters is manual editing of data, seed 003)."""
     meter_id = meter.pk if isinstance(meter, Meter) else int_or_none(meter)
-    if not selectors.staff_meters(acting_user).filter(pk=meter_id).exists():
+    if not selectors.staff_meters(acting_user, role).filter(pk=meter_id).exists():
         raise _not_found()
     lock_meters([meter_id])
     return Meter.objects.select_related("organization", "service", "account").get(pk=meter_id)
@@ -335,3 +337,126 @@ def export_readings(organization: Organization, period: dt.date, *, acting_user,
                                        rows=len(readings), created_by=acting_user)
     Reading.objects.filter(pk__in=[r.pk for r in readings], export__isnull=True).update(export=log)
     return log, selectors.export_rows(readings)
+
+
+# --- Meters and reading settings (the staff panel's manual editing) ----------------------------------------------
+
+METER_EDITABLE_FIELDS = ("serial_number", "resource", "zone_count", "digits", "decimals", "installed_on",
+                         "verification_due", "is_registered")
+
+
+def _field_error(field_name: str, message: str) -> MeteringError:
+    return MeteringError(message, [Issue("invalid", message, None, field_name)])
+
+
+def _check_meter_fields(fields: dict) -> None:
+    if "serial_number" in fields:
+        fields["serial_number"] = (fields["serial_number"] or "").strip()
+        if not fields["serial_number"]:
+            raise _field_error("serial_number", _("Enter the serial number of the meter."))
+    if "zone_count" in fields and fields["zone_count"] not in Meter.Zones.values:
+        raise _field_error("zone_count", _("A meter has one, two or three tariff zones."))
+
+
+@transaction.atomic
+def create_meter(*, acting_user, service, serial_number: str, account: PersonalAccount | None = None,
+                 building=None, organization: Organization | None = None, **fields) -> Meter:
+    """Register a meter: individual on an account of the user's organisations, or collective (house)
+    on a building for `organization`. Needs the "manual editing" role there; the service must be the
+    organisation's own or an ancestor's. Other `fields` are METER_EDITABLE_FIELDS (and seal_number,
+    which also opens the seal history)."""
+    if (account is None) == (building is None):
+        raise MeteringError(_("A meter is either on a personal account or on a building (a house meter)."))
+    if account is not None:
+        organization = account.organization
+    if organization is None:
+        raise _field_error("organization", _("Choose the organisation of the house meter."))
+    allowed = staff_organizations(acting_user, Role.MANUAL_EDITING)
+    if not allowed.filter(pk=organization.pk).exists():
+        raise MeteringError(_("No such organisation."))
+    if not organization.path.startswith(service.organization.path):
+        raise _field_error("service", _("This service is not one of the organisation's services."))
+    seal_number = (fields.pop("seal_number", "") or "").strip()
+    unknown = set(fields) - set(METER_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not meter fields: {sorted(unknown)}")
+    fields["serial_number"] = serial_number
+    _check_meter_fields(fields)
+    meter = Meter(organization=organization, service=service, account=account, building=building,
+                  seal_number=seal_number, **fields)
+    meter.full_clean(exclude=["organization", "service", "account", "building", "replaced_by"])
+    _save(meter, acting_user, "created")
+    if seal_number:
+        SealRecord.objects.create(meter=meter, seal_number=seal_number, sealed_on=meter.installed_on
+                                  or timezone.localdate(), set_by=acting_user)
+    return meter
+
+
+@transaction.atomic
+def update_meter(meter, changes: dict, *, acting_user) -> bool:
+    """Edit a meter's properties (METER_EDITABLE_FIELDS), audited with the acting user. The number of
+    zones changes only while the meter has no readings. Returns whether anything changed."""
+    meter = _staff_meter(acting_user, meter)
+    unknown = set(changes) - set(METER_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not editable meter fields: {sorted(unknown)}")
+    changes = dict(changes)
+    _check_meter_fields(changes)
+    changed = {name: value for name, value in changes.items() if getattr(meter, name) != value}
+    if not changed:
+        return False
+    if "zone_count" in changed and meter.readings.exists():
+        raise _field_error("zone_count", _("The meter has readings: its zones cannot change. "
+                                           "Replace the meter instead."))
+    for name, value in changed.items():
+        setattr(meter, name, value)
+    meter.full_clean(exclude=["organization", "service", "account", "building", "replaced_by"])
+    _save(meter, acting_user, "edited")
+    return True
+
+
+SETTINGS_EDITABLE_FIELDS = ("window_start_day", "window_end_day", "cutoff_day", "limit_mode", "water_limit",
+                            "electricity_limit", "high_factor")
+
+
+@transaction.atomic
+def update_reading_settings(organization: Organization, changes: dict, *, acting_user,
+                            service_limits: dict | None = None) -> bool:
+    """Change an organisation's reading settings (SETTINGS_EDITABLE_FIELDS) and, with `service_limits`
+    ({service: limit per resident or None}), the per-service limits: a service given None loses its
+    override. Needs the "organization" or "channels" role there. Returns whether anything changed."""
+    allowed = (staff_organizations(acting_user, Role.ORGANIZATION).filter(pk=organization.pk).exists()
+               or staff_organizations(acting_user, Role.CHANNELS).filter(pk=organization.pk).exists())
+    if not allowed:
+        raise MeteringError(_("No such organisation."))
+    unknown = set(changes) - set(SETTINGS_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not reading settings fields: {sorted(unknown)}")
+    start, end = (changes.get("window_start_day"), changes.get("window_end_day"))
+    if ("window_start_day" in changes or "window_end_day" in changes) and (start is None) != (end is None):
+        raise _field_error("window_end_day", _("Give both days of the submission window, or neither."))
+    reading_settings = get_reading_settings(organization)
+    changed = False
+    fields = {name: value for name, value in changes.items() if getattr(reading_settings, name) != value}
+    if fields:
+        for name, value in fields.items():
+            setattr(reading_settings, name, value)
+        reading_settings.full_clean(exclude=["organization"])
+        _save(reading_settings, acting_user, "edited")
+        changed = True
+    for service, limit in (service_limits or {}).items():
+        if service.organization_id != organization.pk:
+            raise _field_error("service", _("This service is not one of the organisation's services."))
+        current = ServiceLimit.objects.filter(settings=reading_settings, service=service).first()
+        if limit is None:
+            if current is not None:
+                current.delete()
+                changed = True
+        elif current is None:
+            ServiceLimit.objects.create(settings=reading_settings, service=service, per_resident=limit)
+            changed = True
+        elif current.per_resident != limit:
+            current.per_resident = limit
+            current.save(update_fields=["per_resident"])
+            changed = True
+    return changed
