@@ -29,8 +29,14 @@ class Module:
     key: str
     label: str
     url_name: str
-    role: str | None = None
+    role: str | tuple[str, ...] | None = None  # a tuple: any one of these roles opens the module
     operator_only: bool = False
+
+
+# Meters are seen with "new readings" and changed with "manual editing"; reading settings belong to
+# the organisation's properties and to the consumption channels.
+METER_ROLES = (Role.READINGS, Role.MANUAL_EDITING)
+SETTINGS_ROLES = (Role.ORGANIZATION, Role.CHANNELS)
 
 
 # The modules of seed 003 built so far, in the order of its menu.
@@ -39,7 +45,10 @@ MODULES = [
     Module("summary", pgettext_lazy("panel module", "Summary"), "panel:summary"),
     Module("organization", _("Organisation"), "panel:organization", Role.ORGANIZATION),
     Module("users", _("Users"), "panel:user_list", Role.USERS),
+    Module("meters", _("Meters"), "panel:meter_list", METER_ROLES),
+    Module("readings", _("Readings"), "panel:reading_list", Role.READINGS),
     Module("staff", _("Staff"), "panel:staff_list", Role.STAFF),
+    Module("reading_settings", _("Reading settings"), "panel:reading_settings", SETTINGS_ROLES),
     Module("organizations", _("All organisations"), "panel:organization_list", operator_only=True),
 ]
 
@@ -93,10 +102,13 @@ class PanelScope:
                 roles.update(m.roles)
         return roles
 
-    def has_role(self, role: str, *, narrow: bool = True) -> bool:
-        """The role is held on some organisation (within the current selection, if `narrow`)."""
+    def has_role(self, role: str | tuple[str, ...], *, narrow: bool = True) -> bool:
+        """The role (or one of the roles) is held on some organisation (within the current selection,
+        if `narrow`)."""
         if self.operator:
             return True
+        if isinstance(role, tuple):
+            return any(self.has_role(r, narrow=narrow) for r in role)
         current = self.current if narrow else None
         for m in self.memberships:
             if role not in m.roles:
@@ -106,12 +118,18 @@ class PanelScope:
                 return True
         return False
 
-    def orgs(self, role: str | None = None, *, narrow: bool = True):
-        """Organisations usable with `role`; narrowed to the switcher's choice for lists and counts.
+    def orgs(self, role: str | tuple[str, ...] | None = None, *, narrow: bool = True):
+        """Organisations usable with `role` (or any of the roles); narrowed to the switcher's choice
+        for lists and counts.
 
         Object pages look things up with narrow=False, so a link keeps working whatever is chosen.
         """
-        qs = staff_organizations(self.user, role)
+        if isinstance(role, tuple):
+            # The union of staff_organizations(user, r) for each role, from the memberships in hand.
+            roots = [m.organization for m in self.memberships if any(r in m.roles for r in role)]
+            qs = Organization.objects.all() if self.operator else Organization.objects.subtree_of(roots)
+        else:
+            qs = staff_organizations(self.user, role)
         if narrow and self.current is not None:
             qs = qs.filter(path__startswith=self.current.path)
         return qs

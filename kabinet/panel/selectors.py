@@ -83,3 +83,62 @@ def search_members(organizations, query: str = ""):
             | Q(user__phone__icontains=query) | Q(position__icontains=query)
         )
     return members.order_by("-is_active", "user__full_name", "user__email", "organization__path")
+
+
+# --- Meters and readings ------------------------------------------------------------------------------------
+
+
+def search_meters(organizations, query: str = "", *, service=None, status=None, kind=None, building=None):
+    """Meters of `organizations` matching a serial number, an account number or an address, with
+    everything a list row shows (one query for a page)."""
+    from kabinet.metering.models import Meter
+
+    meters = Meter.objects.filter(organization__in=organizations)
+    query = (query or "").strip()
+    if query:
+        condition = Q(serial_number__icontains=query) | Q(account__number__icontains=query.replace(" ", ""))
+        for word in query.replace(",", " ").split():
+            condition |= (Q(account__premises__building__street__icontains=word)
+                          | Q(building__street__icontains=word)
+                          | Q(account__premises__building__settlement__icontains=word)
+                          | Q(building__settlement__icontains=word))
+        meters = meters.filter(condition)
+    if service is not None:
+        meters = meters.filter(service=service)
+    if status:
+        meters = meters.filter(status=status)
+    if kind == "individual":
+        meters = meters.filter(account__isnull=False)
+    elif kind == "collective":
+        meters = meters.filter(building__isnull=False)
+    if building is not None:
+        meters = meters.filter(Q(account__premises__building=building) | Q(building=building))
+    return meters.select_related("service", "organization", "account__premises__building", "building") \
+        .order_by("serial_number", "pk")
+
+
+def buildings_of(organizations):
+    """Buildings where `organizations` have accounts or house meters (for filters and house meters)."""
+    from kabinet.metering.models import Meter
+    from kabinet.registry.models import Building
+
+    with_accounts = PersonalAccount.objects.filter(organization__in=organizations).values("premises__building_id")
+    with_meters = Meter.objects.filter(organization__in=organizations, building__isnull=False).values("building_id")
+    return Building.objects.filter(Q(pk__in=with_accounts) | Q(pk__in=with_meters)).order_by(
+        "settlement", "street", "house")
+
+
+def services_of(organizations):
+    """Services of `organizations` and the services their meters are on."""
+    from kabinet.metering.models import Meter
+    from kabinet.registry.models import Service
+
+    metered = Meter.objects.filter(organization__in=organizations).values("service_id")
+    return Service.objects.filter(Q(organization__in=organizations) | Q(pk__in=metered)) \
+        .select_related("organization").order_by("name", "organization__path")
+
+
+def readings_awaiting_review(organizations) -> int:
+    from kabinet.metering.models import Reading
+
+    return Reading.objects.filter(meter__organization__in=organizations, status=Reading.Status.NEW).count()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kabinet.panel.views import common, organizations, staff, users
+from kabinet.panel.views import common, meters, organizations, reading_settings, readings, staff, users
 
 app_name = "panel"
 urlpatterns = [
@@ -21,4 +21,19 @@ urlpatterns = [
     path("staff/new/", staff.staff_add, name="staff_add"),
     path("staff/<int:pk>/", staff.staff_detail, name="staff_detail"),
     path("staff/<int:pk>/active/", staff.staff_set_active, name="staff_set_active"),
+    path("meters/", meters.meter_list, name="meter_list"),
+    path("meters/new/", meters.meter_create, name="meter_create"),
+    path("meters/<int:pk>/", meters.meter_detail, name="meter_detail"),
+    path("meters/<int:pk>/edit/", meters.meter_edit, name="meter_edit"),
+    path("meters/<int:pk>/replace/", meters.meter_replace, name="meter_replace"),
+    path("meters/<int:pk>/retire/", meters.meter_retire, name="meter_retire"),
+    path("meters/<int:pk>/seal/", meters.meter_seal, name="meter_seal"),
+    path("meters/<int:pk>/reading/", meters.meter_enter_reading, name="meter_enter_reading"),
+    path("readings/", readings.reading_list, name="reading_list"),
+    path("readings/accept/", readings.reading_bulk_accept, name="reading_bulk_accept"),
+    path("readings/<int:pk>/accept/", readings.reading_accept, name="reading_accept"),
+    path("readings/<int:pk>/reject/", readings.reading_reject, name="reading_reject"),
+    path("readings/export/", readings.reading_export, name="reading_export"),
+    path("reading-settings/", reading_settings.reading_settings, name="reading_settings"),
+    path("reading-settings/<int:pk>/", reading_settings.reading_settings_detail, name="reading_settings_detail"),
 ]

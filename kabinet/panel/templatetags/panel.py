@@ -29,3 +29,27 @@ def is_current_module(context, key):
 def tree_label(organization):
     """The name indented by dashes for its depth, for <select> options."""
     return "— " * indent(organization) + str(organization)
+
+
+@register.filter
+def volume(value):
+    """A reading or a consumption as `12 345,678` (trailing zeros dropped); — when empty."""
+    if value is None or value == "":
+        return "—"
+    from kabinet.metering.rules import format_volume
+
+    return format_volume(value)
+
+
+@register.filter
+def flag_labels(reading):
+    """The review flags of a reading, in words."""
+    from kabinet.metering.models import Reading
+
+    return [Reading._meta.get_field(f"flag_{name}").verbose_name for name in reading.flags]
+
+
+@register.filter
+def month(value):
+    """A billing period as `11.2026`."""
+    return value.strftime("%m.%Y") if value else "—"

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from kabinet.core.roles import Role
 from kabinet.panel import selectors
 from kabinet.panel.scope import ALL, SESSION_KEY, panel_view
 
@@ -25,9 +26,13 @@ def safe_next(request, fallback="panel:summary"):
 @panel_view(module="summary")
 def summary(request):
     scope = request.panel
+    awaiting = None
+    if scope.has_role(Role.READINGS):
+        awaiting = selectors.readings_awaiting_review(scope.orgs(Role.READINGS))
     return render(request, "panel/summary.html", {
         "stats": selectors.summary(scope.orgs()),
         "current": scope.current,
+        "awaiting_review": awaiting,
     })
 
 
