@@ -150,3 +150,86 @@ class ConfirmForm(forms.Form):
         label=_("Yes, remove this account from my Kabinet"),
         error_messages={"required": _("Tick the box to confirm.")},
     )
+
+
+# --- Meter readings ------------------------------------------------------------------------------------
+
+
+READING_MODES = [
+    ("reading", _("Reading")),  # the number on the display (seed 001: blue)
+    ("consumption", _("Consumption")),  # the amount used since the last reading (green)
+]
+
+
+def value_field_name(meter_id: int, zone: str) -> str:
+    return f"value-{meter_id}-{zone}"
+
+
+def mode_field_name(meter_id: int) -> str:
+    return f"mode-{meter_id}"
+
+
+class ReadingsForm(forms.Form):
+    """The readings entry form: per meter a mode (reading or consumption), per zone a value.
+
+    Only shape is checked here; the numbers are checked by `metering.services.preview_readings`,
+    whose messages the view puts next to the fields. `meters` are the meters the user may submit for.
+    """
+
+    def __init__(self, *args, meters=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.meters = list(meters)
+        for meter in self.meters:
+            self.fields[mode_field_name(meter.pk)] = forms.ChoiceField(
+                label=_("Input mode"), choices=READING_MODES, initial="reading", widget=forms.RadioSelect,
+                required=False,  # a form sent without it (an old page, a script) means the reading
+                error_messages={"invalid_choice": _("Choose whether you enter the reading or the consumption.")},
+            )
+            for zone in meter.zones:
+                self.fields[value_field_name(meter.pk, zone)] = forms.CharField(
+                    label=meter.zone_label(zone), required=False, max_length=30, strip=True,
+                    widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off",
+                                                  "spellcheck": "false", "class": "reading-input"}),
+                )
+
+    def entries(self) -> list[dict]:
+        """Entries for the metering services: every zone of each meter where anything was typed."""
+        entries = []
+        for meter in self.meters:
+            values = {z: self.cleaned_data.get(value_field_name(meter.pk, z), "") for z in meter.zones}
+            if not any(values.values()):
+                continue
+            mode = self.cleaned_data.get(mode_field_name(meter.pk)) or "reading"
+            entries += [{"meter": meter.pk, "zone": z, "value": v, "mode": mode} for z, v in values.items()]
+        return entries
+
+    @staticmethod
+    def data_from_entries(entries) -> dict:
+        """Form data that shows `entries` again (the "change" button of the confirmation step)."""
+        data = {}
+        for entry in entries:
+            data[value_field_name(entry["meter"], entry["zone"])] = entry["value"]
+            data[mode_field_name(entry["meter"])] = entry["mode"]
+        return data
+
+
+class ReadingHistoryFilterForm(forms.Form):
+    """The period filter of a meter's reading history (months, YYYY-MM)."""
+
+    period_from = forms.DateField(
+        label=_("From month"), required=False, input_formats=["%Y-%m"],
+        widget=forms.DateInput(format="%Y-%m", attrs={"type": "month", "placeholder": "2026-01"}),
+        error_messages={"invalid": _("Enter a month as year-month, e.g. 2026-01.")},
+    )
+    period_to = forms.DateField(
+        label=_("To month"), required=False, input_formats=["%Y-%m"],
+        widget=forms.DateInput(format="%Y-%m", attrs={"type": "month", "placeholder": "2026-12"}),
+        error_messages={"invalid": _("Enter a month as year-month, e.g. 2026-01.")},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("period_from"), cleaned.get("period_to")
+        if start and end and start > end:
+            self.add_error("period_to", _("The end month must not be before the start month."))
+        return cleaned

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kabinet.portal.views import accounts, auth, registration
+from kabinet.portal.views import accounts, auth, readings, registration
 
 app_name = "portal"
 urlpatterns = [
@@ -20,4 +20,8 @@ urlpatterns = [
     path("accounts/<int:pk>/access/", accounts.account_grant_view, name="account_grant"),
     path("accounts/<int:pk>/access/<int:link_id>/revoke/", accounts.account_revoke_view, name="account_revoke"),
     path("accounts/<int:pk>/unlink/", accounts.account_unlink_view, name="account_unlink"),
+    path("readings/", readings.readings_view, name="readings"),
+    path("readings/confirm/", readings.readings_confirm_view, name="readings_confirm"),
+    path("readings/<int:meter_id>/", readings.readings_view, name="meter_readings"),
+    path("readings/<int:meter_id>/history/", readings.reading_history_view, name="reading_history"),
 ]

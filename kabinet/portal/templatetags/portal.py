@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kabinet.core.money import format_money
+from kabinet.metering.rules import format_volume
 
 register = template.Library()
 
@@ -18,6 +19,23 @@ def money(value):
     if value in (None, ""):
         return ""
     return format_money(Decimal(value))
+
+
+@register.filter
+def volume(value, unit=""):
+    """A reading or consumption as `12 345,6` (thin spaces, a comma, no trailing zeros), with a unit if given."""
+    if value in (None, ""):
+        return ""
+    return format_volume(Decimal(value), unit=unit or "")
+
+
+@register.filter
+def plain_number(value):
+    """A Decimal as plain digits with a point (`12345.6`), for data attributes read by scripts."""
+    if value in (None, ""):
+        return ""
+    text = f"{Decimal(value):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @register.filter
