@@ -1,6 +1,50 @@
 """Every API error is JSON with a human-readable `detail` message (and field errors where there are any)."""
 
+from rest_framework import exceptions, status
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ItemErrors(exceptions.APIException):
+    """A 400 for a request of several items (readings): `errors` is a list of
+    {"index", "field", "code", "message"}; `detail` is the first message unless given."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+
+    def __init__(self, errors: list[dict], detail=None):
+        self.errors = errors
+        if detail is None:
+            detail = errors[0]["message"] if errors else exceptions.ValidationError.default_detail
+        super().__init__(detail, self.default_code)
+
+
+def item_errors_from_serializer(errors) -> list[dict]:
+    """DRF errors of a serializer with a `readings` list → [{"index", "field", "code", "message"}]:
+    an item's field errors carry its index; errors of the request as a whole have index null."""
+    result = []
+
+    def add(index, field, details):
+        for detail in details if isinstance(details, list) else [details]:
+            if isinstance(detail, dict):  # nested deeper than expected: report it on the item
+                for inner in detail.values():
+                    add(index, field, inner)
+                continue
+            result.append({"index": index, "field": field, "code": getattr(detail, "code", "invalid"),
+                           "message": str(detail)})
+
+    for name, value in errors.items():
+        top_field = None if name == api_settings.NON_FIELD_ERRORS_KEY else name
+        if name == "readings" and isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            for index, item in enumerate(value):
+                for field, details in (item or {}).items():
+                    add(index, None if field == api_settings.NON_FIELD_ERRORS_KEY else field, details)
+        elif name == "readings" and isinstance(value, dict):
+            for details in value.values():
+                add(None, "readings", details)
+        else:
+            add(None, top_field, value)
+    return result
 
 
 def exception_handler(exc, context):
@@ -10,7 +54,9 @@ def exception_handler(exc, context):
     data = response.data
     if isinstance(data, dict) and "detail" in data:
         body = {"detail": str(data["detail"]), "code": getattr(data["detail"], "code", "error")}
+        if isinstance(exc, ItemErrors):
+            body["errors"] = exc.errors
     else:
-        body = {"detail": "Invalid input.", "code": "invalid", "errors": data}
+        body = {"detail": str(exceptions.ValidationError.default_detail), "code": "invalid", "errors": data}
     response.data = body
     return response

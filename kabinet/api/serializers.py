@@ -36,6 +36,8 @@ class ApiRootSerializer(serializers.Serializer):
     auth_token = serializers.URLField()
     me = serializers.URLField()
     accounts = serializers.URLField()
+    meters = serializers.URLField()
+    readings = serializers.URLField()
     schema = serializers.URLField()
     docs = serializers.URLField()
 

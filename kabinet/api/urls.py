@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from kabinet.api import views
+from kabinet.api import metering_views, views
 
 app_name = "api"
 urlpatterns = [
@@ -10,6 +10,11 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("accounts/", views.AccountListView.as_view(), name="account-list"),
     path("accounts/<int:pk>/", views.AccountDetailView.as_view(), name="account-detail"),
+    path("meters/", metering_views.MeterListView.as_view(), name="meter-list"),
+    path("meters/<int:pk>/", metering_views.MeterDetailView.as_view(), name="meter-detail"),
+    path("readings/", metering_views.ReadingListView.as_view(), name="reading-list"),
+    path("readings/<int:pk>/accept/", metering_views.ReadingAcceptView.as_view(), name="reading-accept"),
+    path("readings/<int:pk>/reject/", metering_views.ReadingRejectView.as_view(), name="reading-reject"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     # Last: anything else under /api/v1/ is a JSON 404, not an HTML page.

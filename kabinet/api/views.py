@@ -59,6 +59,8 @@ class ApiRootView(APIView):
                 "auth_token": url("auth-token"),
                 "me": url("me"),
                 "accounts": url("account-list"),
+                "meters": url("meter-list"),
+                "readings": url("reading-list"),
                 "schema": url("schema"),
                 "docs": url("docs"),
             }

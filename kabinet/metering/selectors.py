@@ -33,15 +33,21 @@ def submittable_meters(user):
     return consumer_meters(user, "readings")
 
 
+def consumer_history_meters(user, right: str = "view"):
+    """Meters whose page and history a consumer may open: the registered meters of their linked
+    accounts, replaced and retired ones included (so the history of an old meter stays readable).
+    Collective and unregistered meters never."""
+    return Meter.objects.filter(account__in=linked_accounts(user, right), is_registered=True)
+
+
 def consumer_meter(user, meter_id, right: str = "view") -> Meter | None:
-    """One meter of the consumer's accounts for its page and history (replaced and retired meters
-    included, so the history of an old meter stays readable); None → 404."""
+    """One meter of `consumer_history_meters` for its page and history; None → 404."""
     try:
         meter_id = int(meter_id)
     except (TypeError, ValueError):
         return None
     return (
-        Meter.objects.filter(pk=meter_id, account__in=linked_accounts(user, right), is_registered=True)
+        consumer_history_meters(user, right).filter(pk=meter_id)
         .select_related("service", "account__premises__building", "organization")
         .first()
     )

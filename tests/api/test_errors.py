@@ -35,6 +35,8 @@ def test_api_root_lists_the_endpoints(api, db):
         "auth_token": "http://testserver/api/v1/auth/token/",
         "me": "http://testserver/api/v1/me/",
         "accounts": "http://testserver/api/v1/accounts/",
+        "meters": "http://testserver/api/v1/meters/",
+        "readings": "http://testserver/api/v1/readings/",
         "schema": "http://testserver/api/v1/schema/",
         "docs": "http://testserver/api/v1/docs/",
     }
