@@ -145,36 +145,46 @@ class DemoLoader:
     def _balances(self, accounts):
         last = period_start(self.today)
         periods = [add_months(last, -i) for i in range(MONTHS - 1, -1, -1)]
-        existing = set(
-            Balance.objects.filter(account__in=accounts, period__gte=periods[0]).values_list("account_id", "period")
-        )
+        existing = {
+            (b.account_id, b.period): b for b in Balance.objects.filter(account__in=accounts, period__gte=periods[0])
+        }
         latest = {
             b.account_id: b for b in Balance.objects.filter(account__in=accounts, period__lt=periods[0]).order_by("period")
         }
+        special = (CONSUMER_ACCOUNT, SECOND_ORG_ACCOUNT)
         new = []
         for account in accounts:
             rng = random.Random(f"{account.organization_id}-{account.number}")
-            debtor = rng.random() < 0.2
+            habit = rng.random()
+            debtor = habit < 0.2 and account.number not in special
+            prepayer = habit > 0.9 and account.number not in special
             opening = latest[account.pk].closing if account.pk in latest else Decimal("0.00")
             for period in periods:
-                winter = period.month in (1, 2, 3, 10, 11, 12)
-                if account.organization.kind == Organization.Kind.SUPPLIER:
-                    charged = to_money(Decimal(rng.randint(180, 420)) * Decimal("5.15") * Decimal("0.4"))
-                else:
-                    base = (account.area or Decimal("50")) * Decimal("31.40")
-                    heat = (account.area or Decimal("50")) * Decimal("38.75") if winter else Decimal("0")
-                    water = Decimal(account.residents) * Decimal(rng.randint(250, 420))
-                    charged = to_money(base + heat + water)
-                if debtor and account.number not in (CONSUMER_ACCOUNT, SECOND_ORG_ACCOUNT):
+                if (account.pk, period) in existing:  # a later run continues the stored chain
+                    opening = existing[account.pk, period].closing
+                    continue
+                charged = self._charge(account, period, rng)
+                if debtor:
                     paid = to_money(opening * Decimal("0.5")) if rng.random() < 0.5 else Decimal("0.00")
+                elif prepayer:  # pays ahead in round sums: an overpayment (advance)
+                    paid = max(Decimal("0.00"), ((opening + charged) // 500 + 1) * 500)
                 else:
                     paid = max(opening, Decimal("0.00"))
                 closing = opening + charged - paid
-                if (account.pk, period) not in existing:
-                    new.append(Balance(account=account, period=period, opening=opening, charged=charged,
-                                       paid=paid, closing=closing))
+                new.append(Balance(account=account, period=period, opening=opening, charged=charged,
+                                   paid=paid, closing=closing))
                 opening = closing
         Balance.objects.bulk_create(new, batch_size=500)
+
+    @staticmethod
+    def _charge(account, period, rng) -> Decimal:
+        winter = period.month in (1, 2, 3, 10, 11, 12)
+        if account.organization.kind == Organization.Kind.SUPPLIER:
+            return to_money(Decimal(rng.randint(180, 420)) * Decimal("5.15") * Decimal("0.4"))
+        area = account.area or Decimal("50")
+        heat = area * Decimal("38.75") if winter else Decimal("0")
+        water = Decimal(account.residents) * Decimal(rng.randint(250, 420))
+        return to_money(area * Decimal("31.40") + heat + water)
 
     def _users(self):
         consumer = self._user(CONSUMER_EMAIL, "Демо Абонент", phone=CONSUMER_PHONE)

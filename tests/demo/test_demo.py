@@ -126,3 +126,24 @@ def test_demo_meters_next_month_adds_one_reading_per_zone(db):
     assert Reading.objects.count() == before + zones
     latest = Reading.objects.filter(period=dt.date(2026, 11, 1)).exclude(consumption=None)
     assert latest.count() == zones
+
+
+def test_demo_has_debts_and_overpayments(demo):
+    from kabinet.billing.selectors import with_balance
+
+    balances = [a.balance for a in with_balance(PersonalAccount.objects.all())]
+    assert any(b > 0 for b in balances) and any(b < 0 for b in balances)
+
+
+def test_a_later_run_continues_the_balance_chain(demo):
+    import datetime as dt
+
+    from kabinet.core.money import add_months, period_start
+    from kabinet.demo.data import DemoLoader
+
+    next_month = add_months(period_start(dt.date.today()), 1)
+    DemoLoader(today=next_month).load()
+    for account in PersonalAccount.objects.all()[:20]:
+        rows = list(Balance.objects.filter(account=account).order_by("period"))
+        for before, after in zip(rows, rows[1:], strict=False):
+            assert after.opening == before.closing, (account.number, after.period)
