@@ -89,6 +89,19 @@ ROUTES = {
     "api:account-detail": Route("api", lambda w: {"pk": w.account.pk}),
     # API: meters and readings (issue 3).
     # Consumer portal: meters and readings (issue 3).
+    "portal:readings": Route(
+        "portal", post=lambda w: {f"value-{w.meter.pk}-T1": "200", f"mode-{w.meter.pk}": "reading"}, is_list=True
+    ),
+    "portal:meter_readings": Route(
+        "portal", lambda w: {"meter_id": w.meter.pk},
+        lambda w: {f"value-{w.meter.pk}-T1": "200", f"mode-{w.meter.pk}": "reading"},
+    ),
+    "portal:readings_confirm": Route("portal", post=lambda w: {  # alice's own signed values, replayed by others
+        "payload": __import__("kabinet.portal.views.readings", fromlist=["sign_readings"]).sign_readings(
+            w.alice, [{"meter": w.meter.pk, "zone": "T1", "value": "200", "mode": "reading"}], None),
+        "submit": "1",
+    }),
+    "portal:reading_history": Route("portal", lambda w: {"meter_id": w.meter.pk}),
 }
 
 UNSCOPED = {

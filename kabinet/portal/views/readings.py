@@ -164,7 +164,7 @@ def _payload_refused(request):
 # --- The confirmation step ------------------------------------------------------------------------------
 
 
-def _dump_payload(user, entries, meter_id) -> str:
+def sign_readings(user, entries, meter_id) -> str:
     return signing.dumps({"user": user.pk, "entries": entries, "meter": meter_id}, salt=PAYLOAD_SALT, compress=True)
 
 
@@ -199,7 +199,7 @@ def _render_confirm(request, preview, entries, *, meter_id=None, ticked=None, co
     back = reverse("portal:meter_readings", args=[meter_id]) if meter_id else reverse("portal:readings")
     context = {
         "preview": preview,
-        "payload": _dump_payload(request.user, entries, meter_id),
+        "payload": sign_readings(request.user, entries, meter_id),
         "back": back,
         "meter_id": meter_id,
     }
