@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kabinet.accounts import rules
 from kabinet.accounts.codes import CodeError, check_code, issue_code
+from kabinet.accounts.lockout import lockout_username
 from kabinet.accounts.models import AccountLink, ApiToken, ConfirmationCode, User
 from kabinet.registry.models import PersonalAccount
 
@@ -241,7 +242,7 @@ def reset_password(code_id, entered_code: str, new_password: str) -> User:
     user.save(update_fields=["password"])
     for identifier in (user.email, user.phone):
         if identifier:
-            reset_lockout(username=identifier)
+            reset_lockout(username=lockout_username(None, {"username": identifier}))
     return user
 
 

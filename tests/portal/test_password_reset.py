@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from axes.models import AccessAttempt
 from django.core import mail
 from django.urls import reverse
 
@@ -81,7 +82,9 @@ def test_reset_lifts_the_login_lockout(client, alice):
     for _ in range(5):
         client.post(reverse("portal:login"), {"username": "alice@example.com", "password": "wrong"})
     client.post(RESET, {"contact": "alice@example.com"})
+    assert AccessAttempt.objects.filter(username="email:alice@example.com").exists()
     client.post(CONFIRM, {"code": code_in(mail.outbox[-1].body), "new_password1": NEW, "new_password2": NEW})
+    assert not AccessAttempt.objects.exists()
     client.logout()
     response = client.post(reverse("portal:login"), {"username": "alice@example.com", "password": NEW})
     assert response.status_code == 302
