@@ -33,17 +33,22 @@ def item_errors_from_serializer(errors) -> list[dict]:
             result.append({"index": index, "field": field, "code": getattr(detail, "code", "invalid"),
                            "message": str(detail)})
 
+    def add_item(index, item_errors):
+        for field, details in item_errors.items():
+            add(index, None if field == api_settings.NON_FIELD_ERRORS_KEY else field, details)
+
     for name, value in errors.items():
-        top_field = None if name == api_settings.NON_FIELD_ERRORS_KEY else name
-        if name == "readings" and isinstance(value, list) and any(isinstance(v, dict) for v in value):
-            for index, item in enumerate(value):
-                for field, details in (item or {}).items():
-                    add(index, None if field == api_settings.NON_FIELD_ERRORS_KEY else field, details)
-        elif name == "readings" and isinstance(value, dict):
-            for details in value.values():
-                add(None, "readings", details)
+        if name == "readings" and isinstance(value, dict):  # {index: {field: [...]}} or {"non_field_errors": [...]}
+            for key, details in value.items():
+                if isinstance(key, int):
+                    add_item(key, details)
+                else:
+                    add(None, "readings", details)
+        elif name == "readings" and isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            for index, item_errors in enumerate(value):  # older DRF: a list with one entry per item
+                add_item(index, item_errors or {})
         else:
-            add(None, top_field, value)
+            add(None, None if name == api_settings.NON_FIELD_ERRORS_KEY else name, value)
     return result
 
 

@@ -15,6 +15,7 @@ from kabinet.metering.preview import MODES
 
 DECIMAL_TEXT = {"type": "string", "format": "decimal", "pattern": r"^\d+(\.\d+)?$", "example": "123.450"}
 MAX_READINGS = 1000  # per request: a flat has a handful of meters, an integration sends pages
+MAX_ID = 2**63 - 1  # beyond a 64-bit key the database drivers fail instead of finding nothing
 
 
 def decimal_text(value: Decimal | None, decimals: int) -> str | None:
@@ -104,7 +105,8 @@ class MeterSerializer(serializers.Serializer):
 
 
 class MeterFilterSerializer(serializers.Serializer):
-    account = serializers.IntegerField(required=False, min_value=1, help_text="Only meters of this account (its id).")
+    account = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                       help_text="Only meters of this account (its id).")
 
 
 # --- Readings --------------------------------------------------------------------------------------------
@@ -205,7 +207,7 @@ class PeriodInputField(serializers.CharField):
 
 
 class ReadingItemSerializer(serializers.Serializer):
-    meter = serializers.IntegerField(min_value=1, help_text="Id of the meter.")
+    meter = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Id of the meter.")
     zone = ZoneField(max_length=10, help_text="T1 for a single-rate meter; every zone of a meter in one request.")
     value = ReadingValueField()
     mode = serializers.ChoiceField(choices=MODES, default=MODES[0], help_text=(
@@ -227,7 +229,8 @@ class ReadingSubmissionSerializer(serializers.Serializer):
 
 
 class ReadingFilterSerializer(serializers.Serializer):
-    meter = serializers.IntegerField(required=False, min_value=1, help_text="Only readings of this meter (its id).")
+    meter = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                     help_text="Only readings of this meter (its id).")
     period = PeriodInputField(required=False, help_text="Only readings for this billing period, YYYY-MM.")
     status = serializers.ChoiceField(required=False, choices=Reading.Status.values,
                                      help_text="Only readings in this status, e.g. new for the review queue.")
