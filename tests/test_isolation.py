@@ -83,6 +83,44 @@ ROUTES = {
     ),
     "panel:staff_set_active": Route("panel", lambda w: {"pk": w.membership_a.pk}, lambda w: {"active": "0"}),
     # Staff panel: meters and readings (issue 3).
+    "panel:meter_list": Route("panel", is_list=True),
+    "panel:meter_create": Route(
+        "panel", post=lambda w: {"kind": "individual", "account_number": w.account.number,
+                                 "service": str(w.meter.service_id), "serial_number": "HACK-1",
+                                 "resource": "cold_water", "zone_count": "1", "digits": "5", "decimals": "3"},
+        is_list=True,
+    ),
+    "panel:meter_detail": Route("panel", lambda w: {"pk": w.meter.pk}),
+    "panel:meter_edit": Route(
+        "panel", lambda w: {"pk": w.meter.pk},
+        lambda w: {"serial_number": "HACK-1", "resource": "cold_water", "zone_count": "1", "digits": "5",
+                   "decimals": "3", "is_registered": "on"},
+    ),
+    "panel:meter_replace": Route(
+        "panel", lambda w: {"pk": w.meter.pk},
+        lambda w: {"replaced_on": "2026-11-10", "serial_number": "HACK-1", "zone_count": "1", "digits": "5",
+                   "decimals": "3", "final_T1": "105"},
+    ),
+    "panel:meter_retire": Route("panel", lambda w: {"pk": w.meter.pk}, lambda w: {"retired_on": "2026-11-10"}),
+    "panel:meter_seal": Route(
+        "panel", lambda w: {"pk": w.meter.pk}, lambda w: {"seal_number": "HACK-1", "sealed_on": "2026-11-10"}
+    ),
+    "panel:meter_enter_reading": Route(
+        "panel", lambda w: {"pk": w.meter.pk}, lambda w: {"value_T1": "105", "mode": "reading"}
+    ),
+    "panel:reading_list": Route("panel", is_list=True),
+    "panel:reading_bulk_accept": Route("panel", post=lambda w: {"reading": [str(w.reading.pk)]}),
+    "panel:reading_accept": Route("panel", lambda w: {"pk": w.reading.pk}, _none),
+    "panel:reading_reject": Route("panel", lambda w: {"pk": w.reading.pk}, lambda w: {"reason": "Чужой отказ"}),
+    "panel:reading_export": Route(
+        "panel", post=lambda w: {"organization": str(w.org_a.pk), "period": "2026-10", "file_format": "csv"},
+        is_list=True,
+    ),
+    "panel:reading_settings": Route("panel", is_list=True),
+    "panel:reading_settings_detail": Route(
+        "panel", lambda w: {"pk": w.org_a.pk},
+        lambda w: {"cutoff_day": "5", "limit_mode": "refuse", "high_factor": "9"},
+    ),
     # API.
     "api:me": Route("api", is_list=True),
     "api:account-list": Route("api", is_list=True),

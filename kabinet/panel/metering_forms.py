@@ -273,10 +273,18 @@ class ReadingSettingsForm(forms.ModelForm):
         widgets.update({name: forms.TextInput(attrs=DECIMAL)
                         for name in ("water_limit", "electricity_limit", "high_factor")})
 
+    DECIMALS = ("water_limit", "electricity_limit", "high_factor")
+
     def __init__(self, *args, services=(), limits=None, **kwargs):
         super().__init__(*args, **kwargs)
         limits = limits or {}
         self.services = list(services)
+        if self.is_bound:  # a decimal comma, as people in Russia type it
+            data = self.data.copy()
+            for name in [*self.DECIMALS, *(f"limit_{s.pk}" for s in self.services)]:
+                if isinstance(data.get(name), str):
+                    data[name] = data[name].replace(",", ".").replace(" ", "")
+            self.data = data
         for service in self.services:
             self.fields[f"limit_{service.pk}"] = forms.DecimalField(
                 label=f"{service.name}{', ' + service.unit if service.unit else ''}", required=False,

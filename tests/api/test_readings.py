@@ -525,3 +525,18 @@ def test_review_respects_the_status(client_for, staff, water, history):
 def test_review_is_post_only(client_for, staff, history):
     _rejected, pending = history
     assert client_for(staff).get(f"{URL}{pending.pk}/accept/").status_code == 405
+
+
+@pytest.mark.parametrize("who", ["charlie", "other_staff"])
+def test_strangers_post_changes_nothing(request, client_for, water, history, today, who):
+    """The isolation matrix checks these routes with GET only (tests/test_isolation.py): here the POST."""
+    _rejected, pending = history
+    client = client_for(request.getfixturevalue(who))
+    before = snapshot()
+    for body in ([item(water, "101")], {"readings": [item(water, "101")], "confirm": True, "confirm_rollover": True}):
+        response = post(client, body)
+        assert codes(response) == [(0, "meter", "meter_not_found")]
+        assert "CW-1001" not in response.content.decode() and "1000200" not in response.content.decode()
+    assert accept(client, pending).status_code in (403, 404)
+    assert reject(client, pending, {"reason": "x"}).status_code in (403, 404)
+    assert snapshot() == before

@@ -138,30 +138,41 @@ def _meter_create_form(request):
     )
 
 
+def _find_account(request, number):
+    """The account with this number among the organisations in the switcher's selection, or an error."""
+    number = (number or "").strip().replace(" ", "")
+    accounts = list(PersonalAccount.objects.filter(organization__in=request.panel.orgs(Role.MANUAL_EDITING),
+                                                   number=number).select_related("organization")[:2])
+    if not accounts:
+        return None, _("No account with this number in your organisations. Check the number.")
+    if len(accounts) > 1:
+        return None, _("Several of your organisations have an account with this number. "
+                       "Choose the organisation in the switcher at the top, then try again.")
+    return accounts[0], None
+
+
 @panel_view(Role.MANUAL_EDITING, module="meters")
 def meter_create(request):
     form = _meter_create_form(request)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        account = building = organization = None
-        if data["kind"] == "individual":
-            number = data["account_number"].strip().replace(" ", "")
-            accounts = list(PersonalAccount.objects.filter(
-                organization__in=request.panel.orgs(Role.MANUAL_EDITING), number=number)[:2])
-            if len(accounts) != 1:
-                form.add_error("account_number", _("No account with this number in your organisations. "
-                                                   "Check the number.") if not accounts else
-                               _("Several of your organisations have an account with this number. Choose the "
-                                 "organisation in the switcher at the top, then try again."))
-            else:
-                account = accounts[0]
-        else:
-            building, organization = data["building"], data["organization"]
-        if not form.errors:
+    if request.method == "POST":
+        account = account_error = None
+        if request.POST.get("kind") == "individual" and request.POST.get("account_number", "").strip():
+            account, account_error = _find_account(request, request.POST["account_number"])
+        valid = form.is_valid()
+        if account_error:
+            form.add_error("account_number", account_error)
+            # The number is not shown back: the page looks the same whether or not another
+            # organisation has such an account (the isolation matrix checks it).
+            form.data = form.data.copy()
+            form.data["account_number"] = ""
+        elif valid:
+            data = form.cleaned_data
+            individual = data["kind"] == "individual"
             try:
                 meter = services.create_meter(
                     acting_user=request.user, service=data["service"], serial_number=data["serial_number"],
-                    account=account, building=building, organization=organization,
+                    account=account if individual else None, building=None if individual else data["building"],
+                    organization=None if individual else data["organization"],
                     seal_number=data["seal_number"], **form.meter_fields(),
                 )
             except services.MeteringError as exc:
