@@ -137,6 +137,9 @@ class BillingSettings(models.Model):
         help_text=_("Without readings, this many periods are billed by the average, then by the normative."))
     failure_multiplier = models.DecimalField(_("multiplier for a failed or unverified meter"), max_digits=5,
                                              decimal_places=2, default=Decimal("1.5"))
+    no_meter_k = models.DecimalField(
+        _("K without a meter"), max_digits=5, decimal_places=2, default=Decimal("0.5"),
+        help_text=_("Formula 4: the increase where a meter could be installed but is absent."))
     limitation_years = models.PositiveSmallIntegerField(_("limitation period, years"), default=3)
     history = HistoricalRecords()
 

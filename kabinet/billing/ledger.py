@@ -1,0 +1,138 @@
+"""Set-wise reads and writes of the ledger: posting periods, open debts, balances.
+
+Balances: closing = opening + charged + recalculated + penalty − paid, where `paid` is the money
+received in the period (by its posting period) and the opening is the previous period's closing.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+
+from kabinet.billing.models import Allocation, Balance, BillingPeriod, Charge, Payment, PenaltyCharge
+from kabinet.billing.rules import allocation, volumes
+from kabinet.billing.rules.allocation import DebtLine
+from kabinet.core.models import Organization
+from kabinet.core.money import add_months, period_start
+from kabinet.registry.models import Service
+
+ZERO = Decimal("0.00")
+BATCH = 1000
+
+
+class BillingError(Exception):
+    """A refused billing action; the message is shown to the person as is."""
+
+
+def batches(ids: list[int], size: int = BATCH):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def closed_periods(organization: Organization) -> set[dt.date]:
+    return set(BillingPeriod.objects.filter(organization=organization, status=BillingPeriod.Status.CLOSED)
+               .values_list("period", flat=True))
+
+
+def posting_period(organization: Organization, day: dt.date) -> dt.date:
+    """The open period money or penalties of `day` are posted in: its month, or the first open one after."""
+    period, closed = period_start(day), closed_periods(organization)
+    while period in closed:
+        period = add_months(period, 1)
+    return period
+
+
+def _sums(queryset, key: str, value: str = "amount") -> dict:
+    return {row[key]: row["total"] or ZERO for row in queryset.values(key).annotate(total=Sum(value))}
+
+
+def refresh_balances(organization: Organization, account_ids: list[int], from_period: dt.date) -> None:
+    """Recompute the balances of the accounts from `from_period` through their latest balance, set-wise
+    (a few aggregate queries and one bulk write per period and batch). Closed periods are never touched."""
+    closed = closed_periods(organization)
+    if from_period in closed:
+        raise BillingError(f"The period {from_period:%m.%Y} is closed.")
+    for ids in batches(sorted(set(account_ids))):
+        later = set(Balance.objects.filter(account_id__in=ids, period__gt=from_period)
+                    .values_list("period", flat=True).distinct())
+        periods = sorted({from_period} | {p for p in later if p not in closed})
+        closing: dict[int, Decimal] = {}
+        for row in (Balance.objects.filter(account_id__in=ids, period__lt=from_period)
+                    .order_by("account_id", "period").values_list("account_id", "closing")):
+            closing[row[0]] = row[1]  # ordered by period: the latest wins
+        for period in periods:
+            if period != from_period and any(c for c in closed if from_period < c < period):
+                break  # a closed period in between keeps its closing; later ones start from it
+            _write_period(ids, period, closing)
+
+
+def _write_period(ids: list[int], period: dt.date, closing: dict[int, Decimal]) -> None:
+    charges = Charge.objects.filter(account_id__in=ids, period=period)
+    charged = _sums(charges.exclude(kind=volumes.RECALCULATION), "account_id")
+    recalculated = _sums(charges.filter(kind=volumes.RECALCULATION), "account_id")
+    paid = _sums(Payment.objects.filter(account_id__in=ids, period=period), "account_id")
+    penalty = _sums(PenaltyCharge.objects.filter(account_id__in=ids, period=period), "account_id")
+    existing = {b.account_id: b for b in Balance.objects.filter(account_id__in=ids, period=period)}
+    update, create = [], []
+    for account_id in ids:
+        balance = existing.get(account_id) or Balance(account_id=account_id, period=period)
+        balance.opening = closing.get(account_id, ZERO)
+        balance.charged = charged.get(account_id, ZERO)
+        balance.recalculated = recalculated.get(account_id, ZERO)
+        balance.paid = paid.get(account_id, ZERO)
+        balance.penalty = penalty.get(account_id, ZERO)
+        balance.closing = balance.compute_closing()
+        closing[account_id] = balance.closing
+        (update if balance.pk else create).append(balance)
+    fields = ["opening", "charged", "recalculated", "paid", "penalty", "closing"]
+    Balance.objects.bulk_update(update, fields, batch_size=BATCH)
+    Balance.objects.bulk_create(create, batch_size=BATCH)
+
+
+def open_debts(organization: Organization, account_ids: list[int]) -> dict[int, list[DebtLine]]:
+    """What each account still owes, per period and service (principal) and per period (penalty).
+
+    Principal = charges − principal allocations; penalty = penalty lines − penalty allocations. Lines
+    owing nothing are left out. The supplier of a line is the service's, or the organisation.
+    """
+    suppliers = dict(Service.objects.filter(organization=organization).values_list("pk", "supplier_id"))
+    principal: dict[tuple, Decimal] = defaultdict(Decimal)
+    for row in (Charge.objects.filter(account_id__in=account_ids).values("account_id", "period", "service_id")
+                .annotate(total=Sum("amount"))):
+        principal[(row["account_id"], row["period"], row["service_id"])] += row["total"]
+    penalties: dict[tuple, Decimal] = defaultdict(Decimal)
+    for row in (PenaltyCharge.objects.filter(account_id__in=account_ids).values("account_id", "debt_period")
+                .annotate(total=Sum("amount"))):
+        penalties[(row["account_id"], row["debt_period"])] += row["total"]
+    paid = Allocation.objects.filter(account_id__in=account_ids).filter(
+        Q(kind=allocation.PRINCIPAL) | Q(kind=allocation.PENALTY))
+    for row in paid.values("account_id", "period", "service_id", "kind").annotate(total=Sum("amount")):
+        if row["kind"] == allocation.PRINCIPAL:
+            principal[(row["account_id"], row["period"], row["service_id"])] -= row["total"]
+        else:
+            penalties[(row["account_id"], row["period"])] -= row["total"]
+    debts: dict[int, list[DebtLine]] = defaultdict(list)
+    for (account_id, period, service_id), owed in sorted(principal.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or 0)):
+        if owed > 0:
+            debts[account_id].append(DebtLine(period, service_id, suppliers.get(service_id) or organization.pk,
+                                              principal=owed))
+    for (account_id, period), owed in sorted(penalties.items()):
+        if owed > 0:
+            debts[account_id].append(DebtLine(period, None, organization.pk, penalty=owed))
+    return debts
+
+
+def reduce_debts(debts: list[DebtLine], lines: list[allocation.AllocationLine]) -> list[DebtLine]:
+    """The debts after an allocation (to allocate the next payment of the same account)."""
+    paid: dict[tuple, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        paid[(line.period, line.service, line.kind)] += line.amount
+    result = []
+    for debt in debts:
+        principal = debt.principal - paid.pop((debt.period, debt.service, allocation.PRINCIPAL), ZERO)
+        penalty = debt.penalty - paid.pop((debt.period, debt.service, allocation.PENALTY), ZERO)
+        if principal > 0 or penalty > 0:
+            result.append(DebtLine(debt.period, debt.service, debt.supplier, max(principal, ZERO),
+                                   max(penalty, ZERO), debt.designated))
+    return result

@@ -1,0 +1,79 @@
+"""Bulk reads the engine needs for one organisation and period: the rate table, due dates, settings,
+tariffs and normatives. One query per kind, whatever the number of accounts."""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.db.models import Q
+
+from kabinet.billing.models import BillingSettings, DueDateRule, KeyRate, Normative, PenaltyRule, Tariff
+from kabinet.billing.rules import penalties, volumes
+from kabinet.billing.rules.charges import TariffSpan, month_bounds
+from kabinet.core.models import Organization
+
+
+def rate_table() -> penalties.RateTable:
+    """The key rates and penalty rules from the database (the built-in data if the table is empty)."""
+    rates = tuple(KeyRate.objects.order_by("date").values_list("date", "rate"))
+    if not rates:
+        return penalties.RateTable.default()
+    rules = tuple(penalties.PenaltyRule(r.start, r.end, r.kind, r.rate, r.source) for r in PenaltyRule.objects.all())
+    return penalties.RateTable(key_rates=rates, rules=rules)
+
+
+def due_function(organization: Organization) -> Callable[[dt.date], dt.date]:
+    """period → due date, with the organisation's rules or the law's default."""
+    rules = [penalties.DueDay(r.valid_from, r.day) for r in DueDateRule.objects.filter(organization=organization)]
+    rules = rules or list(penalties.DEFAULT_DUE_DAYS)
+    cache: dict[dt.date, dt.date] = {}
+
+    def due(period: dt.date) -> dt.date:
+        if period not in cache:
+            cache[period] = penalties.due_date(period, rules)
+        return cache[period]
+
+    return due
+
+
+def billing_settings(organization: Organization) -> BillingSettings:
+    """The organisation's settings, or the defaults (unsaved) when it has none."""
+    return BillingSettings.objects.filter(organization=organization).first() or BillingSettings(organization=organization)
+
+
+def volume_settings(settings: BillingSettings) -> volumes.VolumeSettings:
+    return volumes.VolumeSettings(max_average_periods=settings.max_average_periods,
+                                  failure_multiplier=settings.failure_multiplier, no_meter_k=settings.no_meter_k)
+
+
+class Rates:
+    """Tariffs and normatives of one organisation in force during one month.
+
+    A tariff for the account's building wins over the organisation's; a tariff for the zone wins over
+    one for every zone.
+    """
+
+    def __init__(self, organization: Organization, period: dt.date):
+        first, last = month_bounds(period)
+        in_month = Q(valid_from__lte=last) & (Q(valid_to__isnull=True) | Q(valid_to__gte=first))
+        self.tariffs: dict[tuple, list[TariffSpan]] = defaultdict(list)
+        for t in Tariff.objects.filter(in_month, organization=organization).order_by("valid_from", "pk"):
+            self.tariffs[(t.service_id, t.zone, t.building_id)].append(TariffSpan(t.valid_from, t.valid_to, t.price))
+        self.normatives: dict[tuple[int, str], Decimal] = {}
+        for n in Normative.objects.filter(organization=organization, valid_from__lte=first).filter(
+                Q(valid_to__isnull=True) | Q(valid_to__gte=first)).order_by("valid_from", "pk"):
+            self.normatives[(n.service_id, n.basis)] = n.value
+
+    def tariffs_for(self, service_id: int, zone: str, building_id: int | None) -> list[TariffSpan]:
+        for key in ((service_id, zone, building_id), (service_id, "", building_id),
+                    (service_id, zone, None), (service_id, "", None)):
+            if key in self.tariffs:
+                return self.tariffs[key]
+        return []
+
+    def has_tariff(self, service_id: int) -> bool:
+        return any(key[0] == service_id for key in self.tariffs)
+
+    def normative_for(self, service, basis: str = Normative.Basis.PER_RESIDENT) -> Decimal | None:
+        return self.normatives.get((service.pk, basis), service.normative)

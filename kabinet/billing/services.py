@@ -1,0 +1,266 @@
+"""Actions that write the billing ledger. Each is one transaction, logged to the `kabinet.audit`
+logger with the acting user; the panel, the API, commands and tasks call these same functions.
+
+- `run_billing(organization, period)`: charges of an open period from readings, tariffs and
+  normatives (idempotent: the run's own lines are replaced), advances applied, balances;
+- `record_payment(account, amount, paid_on=…)`: a payment allocated by ГК 319.1, balances;
+- `compute_penalties(organization, on_date)`: penalty lines in the open period of `on_date`;
+- `close_period(organization, period)`: the period becomes immutable;
+- `add_recalculation(account, service, amount, …)`: a manual correction in an open period.
+"""
+
+import datetime as dt
+import logging
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kabinet.billing import engine, loading
+from kabinet.billing.ledger import (
+    BillingError,
+    batches,
+    closed_periods,
+    open_debts,
+    posting_period,
+    reduce_debts,
+    refresh_balances,
+)
+from kabinet.billing.models import Allocation, BillingPeriod, Charge, Payment, PenaltyCharge
+from kabinet.billing.rules import allocation, penalties, volumes
+from kabinet.core.models import Organization
+from kabinet.core.money import period_start, to_money
+from kabinet.registry.models import PersonalAccount, Service
+
+audit = logging.getLogger("kabinet.audit")
+
+__all__ = ["BillingError", "add_recalculation", "close_period", "compute_penalties", "record_payment",
+           "run_billing"]
+
+
+def _user_id(user) -> int | None:
+    return getattr(user, "pk", None)
+
+
+def _lock_period(organization: Organization, period: dt.date) -> BillingPeriod:
+    BillingPeriod.objects.get_or_create(organization=organization, period=period)
+    return BillingPeriod.objects.select_for_update().get(organization=organization, period=period)
+
+
+def _lock_account(account: PersonalAccount) -> PersonalAccount:
+    return PersonalAccount.objects.select_for_update().select_related("organization").get(pk=account.pk)
+
+
+# --- Billing run ------------------------------------------------------------------------------------
+
+
+def run_billing(organization: Organization, period: dt.date, *, acting_user=None,
+                batch_size: int = 1000) -> engine.RunReport:
+    """Charge every account of the organisation for `period` (a month) and update the balances.
+
+    Idempotent: the run's own (automatic) lines of the period and the advances it applied are replaced;
+    manual corrections stay. A closed period, or a period before a closed one, is refused. Works in
+    batches of accounts with bulk inserts. Protocols are written in the site's language.
+    """
+    period = period_start(period)
+    report = engine.RunReport(period=period)
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        billing_period = _lock_period(organization, period)
+        if billing_period.is_closed or any(p > period for p in closed_periods(organization)):
+            raise BillingError(_("The period %(period)s is closed: corrections go into an open period.") % {
+                "period": f"{period:%m.%Y}"})
+        accounts = PersonalAccount.objects.filter(organization=organization)
+        Charge.objects.filter(account__in=accounts, period=period, automatic=True).delete()
+        Allocation.objects.filter(account__in=accounts, applied_by_run=period).delete()
+        rates = loading.Rates(organization, period)
+        settings_ = loading.billing_settings(organization)
+        volume_settings = loading.volume_settings(settings_)
+        services = list(Service.objects.filter(organization=organization).select_related("supplier"))
+        _first, last = engine.charges.month_bounds(period)
+        active = accounts.filter(Q(opened_on__isnull=True) | Q(opened_on__lte=last)).exclude(closed_on__lt=period)
+        ids = list(active.order_by("pk").values_list("pk", flat=True))
+        for batch in batches(ids, batch_size):
+            batch_accounts = list(PersonalAccount.objects.filter(pk__in=batch).select_related("premises").order_by("pk"))
+            Charge.objects.bulk_create(
+                engine.charges_for(batch_accounts, services, period, rates, volume_settings, report),
+                batch_size=batch_size)
+            _apply_advances(organization, batch, period, settings_.limitation_years)
+            refresh_balances(organization, batch, period)
+        billing_period.billed_at = timezone.now()
+        billing_period.save(update_fields=["billed_at"])
+    audit.info("billing run %s %s by %s: %s accounts, %s lines, %s", organization.pk, f"{period:%Y-%m}",
+               _user_id(acting_user), report.accounts, report.lines, report.amount)
+    return report
+
+
+def _apply_advances(organization: Organization, account_ids: list[int], period: dt.date, limitation_years: int):
+    """Advances (overpayments) pay the new charges: per payment, oldest first, by the same rules."""
+    left = (Allocation.objects.filter(account_id__in=account_ids, kind=allocation.ADVANCE)
+            .values("account_id", "payment_id").annotate(total=Sum("amount")).filter(total__gt=0)
+            .order_by("account_id", "payment_id"))
+    left = list(left)
+    if not left:
+        return
+    due = loading.due_function(organization)
+    debts = open_debts(organization, [row["account_id"] for row in left])
+    payments = Payment.objects.in_bulk([row["payment_id"] for row in left])
+    rows = []
+    for row in left:
+        account_debts = debts.get(row["account_id"], [])
+        if not account_debts:
+            continue
+        payment = payments[row["payment_id"]]
+        lines = [line for line in allocation.allocate(row["total"], account_debts, paid_on=period, due=due,
+                                                      limitation_years=limitation_years)
+                 if line.kind != allocation.ADVANCE]
+        applied = sum((line.amount for line in lines), Decimal("0.00"))
+        if not applied:
+            continue
+        debts[row["account_id"]] = reduce_debts(account_debts, lines)
+        rows.append(Allocation(payment=payment, account_id=row["account_id"], kind=allocation.ADVANCE,
+                               amount=-applied, paid_on=payment.paid_on, applied_by_run=period))
+        rows.extend(_allocation_row(payment, line, applied_by_run=period) for line in lines)
+    Allocation.objects.bulk_create(rows)
+
+
+def _allocation_row(payment: Payment, line: allocation.AllocationLine, applied_by_run=None) -> Allocation:
+    return Allocation(payment=payment, account_id=payment.account_id, period=line.period, service_id=line.service,
+                      supplier_id=line.supplier, kind=line.kind, amount=line.amount, paid_on=payment.paid_on,
+                      applied_by_run=applied_by_run)
+
+
+# --- Payments ---------------------------------------------------------------------------------------
+
+
+def record_payment(account: PersonalAccount, amount, *, paid_on: dt.date, period: dt.date | None = None,
+                   source: str, acting_user=None, bill_period: dt.date | None = None, penalty_amount=0,
+                   include_time_barred: bool = False, external_id: str = "") -> Payment:
+    """Record money received on an account and allocate it (ГК 319.1, DOMAIN.md §4).
+
+    `period` is the period the payer named; `bill_period` the bill paid against; `penalty_amount`
+    the part explicitly meant for penalties. The payment is posted in the open period of `paid_on`
+    (or the first open one after it). With `external_id`, the same payment is recorded only once and
+    the first record is returned. Returns the Payment with its allocation lines.
+    """
+    amount = to_money(amount)
+    if amount <= 0:
+        raise BillingError(_("A payment must be a positive amount."))
+    with transaction.atomic():
+        account = _lock_account(account)
+        if external_id:
+            existing = Payment.objects.filter(account=account, external_id=external_id).first()
+            if existing is not None:
+                return existing
+        organization = account.organization
+        posted = posting_period(organization, paid_on)
+        settings_ = loading.billing_settings(organization)
+        lines = allocation.allocate(
+            amount, open_debts(organization, [account.pk]).get(account.pk, []), paid_on=paid_on,
+            named_period=period_start(period) if period else None,
+            bill_period=period_start(bill_period) if bill_period else None,
+            penalty_amount=to_money(penalty_amount or 0), include_time_barred=include_time_barred,
+            due=loading.due_function(organization), limitation_years=settings_.limitation_years,
+            advance_supplier=organization.pk)
+        payment = Payment.objects.create(
+            account=account, amount=amount, paid_on=paid_on, period=posted,
+            named_period=period_start(period) if period else None,
+            bill_period=period_start(bill_period) if bill_period else None,
+            penalty_amount=to_money(penalty_amount or 0), include_time_barred=include_time_barred, source=source,
+            external_id=external_id, created_by=acting_user if _user_id(acting_user) else None)
+        Allocation.objects.bulk_create([_allocation_row(payment, line) for line in lines])
+        refresh_balances(organization, [account.pk], posted)
+    audit.info("payment %s on account %s: %s paid %s by %s", payment.pk, account.pk, amount, paid_on,
+               _user_id(acting_user))
+    return payment
+
+
+# --- Penalties --------------------------------------------------------------------------------------
+
+
+def compute_penalties(organization: Organization, on_date: dt.date, *, acting_user=None) -> Decimal:
+    """Penalty lines for every debt of the organisation's accounts as of `on_date` (ЖК РФ 155.14).
+
+    Each debt period gets the penalty accrued to date minus what earlier periods already charged,
+    posted in the open period of `on_date`; re-running replaces that period's lines. Returns the sum.
+    """
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        posted = posting_period(organization, on_date)
+        _lock_period(organization, posted)
+        accounts = PersonalAccount.objects.filter(organization=organization)
+        PenaltyCharge.objects.filter(account__in=accounts, period=posted).delete()
+        table, due = loading.rate_table(), loading.due_function(organization)
+        total = Decimal("0.00")
+        ids = list(accounts.order_by("pk").values_list("pk", flat=True))
+        for batch in batches(ids):
+            rows = _penalty_rows(batch, posted, on_date, table, due)
+            PenaltyCharge.objects.bulk_create(rows)
+            total += sum((r.amount for r in rows), Decimal("0.00"))
+            refresh_balances(organization, batch, posted)
+    audit.info("penalties %s on %s by %s: %s", organization.pk, on_date, _user_id(acting_user), total)
+    return total
+
+
+def _penalty_rows(account_ids, posted, on_date, table, due) -> list[PenaltyCharge]:
+    debts: dict[tuple, Decimal] = {}
+    for row in (Charge.objects.filter(account_id__in=account_ids).values("account_id", "period")
+                .annotate(total=Sum("amount"))):
+        if due(row["period"]) < on_date:
+            debts[(row["account_id"], row["period"])] = row["total"]
+    paid: dict[tuple, list] = {}
+    for row in (Allocation.objects.filter(account_id__in=account_ids, kind=allocation.PRINCIPAL)
+                .values("account_id", "period", "paid_on").annotate(total=Sum("amount"))):
+        paid.setdefault((row["account_id"], row["period"]), []).append((row["paid_on"], row["total"]))
+    earlier: dict[tuple, Decimal] = {}
+    for row in (PenaltyCharge.objects.filter(account_id__in=account_ids).exclude(period=posted)
+                .values("account_id", "debt_period").annotate(total=Sum("amount"))):
+        earlier[(row["account_id"], row["debt_period"])] = row["total"]
+    rows = []
+    for (account_id, period), debt in sorted(debts.items()):
+        if debt <= 0:
+            continue
+        result = penalties.penalty(debt, due(period), on_date, payments=paid.get((account_id, period), []),
+                                   table=table)
+        amount = result.amount - earlier.get((account_id, period), Decimal("0.00"))
+        if amount:
+            rows.append(PenaltyCharge(account_id=account_id, period=posted, debt_period=period, calculated_on=on_date,
+                                      debt=debt, total=result.amount, amount=amount, protocol=result.protocol()))
+    return rows
+
+
+# --- Periods and corrections ------------------------------------------------------------------------
+
+
+def close_period(organization: Organization, period: dt.date, *, acting_user=None) -> BillingPeriod:
+    """Close a period: from now on nothing in it changes (runs, payments and penalties go into the next
+    open period). Closing a closed period does nothing."""
+    period = period_start(period)
+    with transaction.atomic():
+        billing_period = _lock_period(organization, period)
+        if not billing_period.is_closed:
+            billing_period.status = BillingPeriod.Status.CLOSED
+            billing_period.closed_at = timezone.now()
+            billing_period.closed_by = acting_user if _user_id(acting_user) else None
+            billing_period.save(update_fields=["status", "closed_at", "closed_by"])
+            audit.info("period %s %s closed by %s", organization.pk, f"{period:%Y-%m}", _user_id(acting_user))
+    return billing_period
+
+
+def add_recalculation(account: PersonalAccount, service: Service, amount, *, reason: str, acting_user,
+                      period: dt.date | None = None) -> Charge:
+    """A manual correction (recalculation line, + or −) in an open period — the way to correct a
+    closed one. It survives billing re-runs."""
+    amount = to_money(amount)
+    reason = (reason or "").strip()
+    if not reason:
+        raise BillingError(_("Give the reason for the recalculation."))
+    with transaction.atomic():
+        account = _lock_account(account)
+        target = posting_period(account.organization, period or timezone.localdate())
+        charge = Charge.objects.create(account=account, period=target, service=service, kind=volumes.RECALCULATION,
+                                       volume=0, tariff=0, amount=amount, protocol=reason, automatic=False)
+        refresh_balances(account.organization, [account.pk], target)
+    audit.info("recalculation %s on account %s: %s by %s", charge.pk, account.pk, amount, _user_id(acting_user))
+    return charge
