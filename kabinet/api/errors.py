@@ -1,8 +1,11 @@
 """Every API error is JSON with a human-readable `detail` message (and field errors where there are any)."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+INVALID_INPUT = _("Invalid input.")  # DRF's words, which its Russian catalogue leaves untranslated
 
 
 class ItemErrors(exceptions.APIException):
@@ -15,7 +18,7 @@ class ItemErrors(exceptions.APIException):
     def __init__(self, errors: list[dict], detail=None):
         self.errors = errors
         if detail is None:
-            detail = errors[0]["message"] if errors else exceptions.ValidationError.default_detail
+            detail = errors[0]["message"] if errors else INVALID_INPUT
         super().__init__(detail, self.default_code)
 
 
@@ -62,6 +65,6 @@ def exception_handler(exc, context):
         if isinstance(exc, ItemErrors):
             body["errors"] = exc.errors
     else:
-        body = {"detail": str(exceptions.ValidationError.default_detail), "code": "invalid", "errors": data}
+        body = {"detail": str(INVALID_INPUT), "code": "invalid", "errors": data}
     response.data = body
     return response

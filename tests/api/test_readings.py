@@ -540,3 +540,14 @@ def test_strangers_post_changes_nothing(request, client_for, water, history, tod
     assert accept(client, pending).status_code in (403, 404)
     assert reject(client, pending, {"reason": "x"}).status_code in (403, 404)
     assert snapshot() == before
+
+
+def test_review_and_filter_messages_are_russian_by_default(client_for, alice, other_staff, history):
+    _rejected, pending = history
+    assert accept(client_for(alice), pending).json()["detail"] == (
+        "Проверять показания могут только сотрудники с ролью «Новые показания»."
+    )
+    assert accept(client_for(other_staff), pending).json()["detail"] == "Такого показания нет."
+    response = client_for(alice).get(URL, {"period": "11.2026"})
+    assert response.json()["errors"]["period"] == ["Укажите период в виде ГГГГ-ММ, например 2026-11."]
+    assert response.json()["detail"] == "Недопустимые данные."
