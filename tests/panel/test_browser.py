@@ -82,3 +82,61 @@ def test_panel_pages_render_without_overflow(panel_data, admin_cookie, live_serv
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, f"panel-organization-error-{width}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def metering_data(transactional_db):
+    from kabinet.metering.models import Meter, Reading
+    from tests.metering.factories import MeterFactory, ReadingFactory
+
+    org = factories.OrganizationFactory(name="ООО «УК Пример»")
+    user = factories.StaffMembershipFactory(
+        organization=org, roles=[Role.READINGS, Role.MANUAL_EDITING, Role.CHANNELS],
+        user__email="meters@example.com", user__full_name="Контролёр",
+    ).user
+    meters = []
+    for i in range(6):
+        account = factories.AccountFactory(organization=org)
+        meter = MeterFactory(account=account, zone_count=3 if i == 0 else 1,
+                             resource=Meter.Resource.ELECTRICITY if i == 0 else Meter.Resource.COLD_WATER)
+        for zone in meter.zones:
+            ReadingFactory(meter=meter, zone=zone, value=Decimal("1200.5"), taken_on=dt.date(2026, 10, 20))
+            ReadingFactory(meter=meter, zone=zone, value=Decimal("1212.25"), taken_on=dt.date(2026, 11, 20),
+                           status=Reading.Status.NEW, flag_high=i % 2 == 0, submitted_by=factories.UserFactory())
+        meters.append(meter)
+    client = Client()
+    client.force_login(user)
+    return {"meter": meters[0], "single": meters[1], "org": org, "cookie": client.cookies[settings.SESSION_COOKIE_NAME].value}
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (360, 740)])
+def test_metering_pages_render_without_overflow(metering_data, live_server, browser, width, height):
+    context = _context(browser, live_server, metering_data["cookie"], width, height)
+    page = context.new_page()
+    meter = metering_data["meter"]
+    pages = {
+        "readings": "/panel/readings/",
+        "meters": "/panel/meters/",
+        "meter": f"/panel/meters/{meter.pk}/",
+        "meter-new": "/panel/meters/new/",
+        "meter-replace": f"/panel/meters/{meter.pk}/replace/",
+        "export": "/panel/readings/export/",
+        "reading-settings": f"/panel/reading-settings/{metering_data['org'].pk}/",
+    }
+    for name, path in pages.items():
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, name
+        assert page.locator("h1").count() == 1
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"{name} overflows by {overflow}px at {width}px"
+        if SHOTS:
+            page.screenshot(path=os.path.join(SHOTS, f"panel-{name}-{width}.png"), full_page=True)
+    # A wrong reading entered for the consumer: the error next to the field, the value kept.
+    page.goto(live_server.url + f"/panel/meters/{metering_data['single'].pk}/")
+    page.fill("#id_value_T1", "12,3,4")
+    page.click("#enter-title ~ form button[type=submit]")
+    assert "разделитель" in page.locator("#id_value_T1_error").inner_text()
+    assert page.input_value("#id_value_T1") == "12,3,4"
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"panel-meter-error-{width}.png"), full_page=True)
+    context.close()
