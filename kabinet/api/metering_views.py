@@ -152,8 +152,9 @@ class ReadingListView(generics.ListAPIView):
         description=(
             "A JSON list of items, or an object with `readings` (the list) and the confirmations. Every zone "
             "of a meter goes in one request; several meters at once. Stored all or nothing. A consumer's "
-            "readings are stored with source `app` and wait for review when flagged; a staff user's "
-            "readings of their organisations' meters with source `staff`, accepted."
+            "readings are stored with source `app` and status `new` (staff review them); a staff user's "
+            "readings of their organisations' meters with source `staff`, accepted. Code `limit` asks to "
+            "repeat with `confirm: true`, code `rollover` with `confirm_rollover: true`."
         ),
     )
     def post(self, request, *args, **kwargs):

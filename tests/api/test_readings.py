@@ -551,3 +551,15 @@ def test_review_and_filter_messages_are_russian_by_default(client_for, alice, ot
     response = client_for(alice).get(URL, {"period": "11.2026"})
     assert response.json()["errors"]["period"] == ["Укажите период в виде ГГГГ-ММ, например 2026-11."]
     assert response.json()["detail"] == "Недопустимые данные."
+
+
+def test_the_operator_sees_and_reviews_every_organisation(client_for, operator, history):
+    _rejected, pending = history
+    client = client_for(operator)
+    assert client.get(URL).json()["count"] == 4
+    assert accept(client, pending).json()["status"] == "accepted"
+
+
+def test_a_huge_meter_filter_is_400_not_a_crash(client_for, alice, history):
+    response = client_for(alice).get(URL, {"meter": 10**30})
+    assert response.status_code == 400 and "meter" in response.json()["errors"]

@@ -49,3 +49,26 @@ def test_docs_page_uses_only_local_static_files(api, db):
         assert api.get(ref).status_code == 200, ref
     # The page's own script points Swagger UI at the local schema.
     assert "/api/v1/schema/" in html
+
+
+def test_schema_documents_meters_and_readings(api, db):
+    schema = api.get("/api/v1/schema/", {"format": "json"}).json()
+    paths = schema["paths"]
+    assert set(paths) >= {
+        "/api/v1/meters/", "/api/v1/meters/{id}/", "/api/v1/readings/",
+        "/api/v1/readings/{id}/accept/", "/api/v1/readings/{id}/reject/",
+    }
+    components = schema["components"]["schemas"]
+    request = paths["/api/v1/readings/"]["post"]["requestBody"]["content"]
+    assert list(request) == ["application/json"]
+    both_forms = components[request["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]["oneOf"]
+    assert {"$ref": "#/components/schemas/ReadingSubmission"} in both_forms
+    assert {"type": "array", "items": {"$ref": "#/components/schemas/ReadingItem"}} in both_forms
+    responses = paths["/api/v1/readings/"]["post"]["responses"]
+    assert responses["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/SubmissionResult")
+    assert responses["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/ReadingError")
+    assert set(components["Issue"]["properties"]) == {"index", "field", "code", "message"}
+    assert set(paths["/api/v1/readings/{id}/reject/"]["post"]["responses"]) >= {"200", "400", "403", "404", "409"}
+    parameters = {p["name"] for p in paths["/api/v1/readings/"]["get"]["parameters"]}
+    assert parameters >= {"meter", "period", "status", "limit", "offset"}
+    assert components["Meter"]["properties"]["last_readings"]["type"] == "object"
