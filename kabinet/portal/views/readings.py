@@ -165,6 +165,7 @@ def _payload_refused(request):
 
 
 def sign_readings(user, entries, meter_id) -> str:
+    """The hidden field of the confirmation page: the entries as typed, bound to the user, signed."""
     return signing.dumps({"user": user.pk, "entries": entries, "meter": meter_id}, salt=PAYLOAD_SALT, compress=True)
 
 
