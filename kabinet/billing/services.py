@@ -58,12 +58,15 @@ def _lock_account(account: PersonalAccount) -> PersonalAccount:
 
 
 def run_billing(organization: Organization, period: dt.date, *, acting_user=None,
-                batch_size: int = 1000) -> engine.RunReport:
+                batch_size: int = 1000, progress=None) -> engine.RunReport:
     """Charge every account of the organisation for `period` (a month) and update the balances.
 
     Idempotent: the run's own (automatic) lines of the period and the advances it applied are replaced;
     manual corrections stay. A closed period, or a period before a closed one, is refused. Works in
     batches of accounts with bulk inserts. Protocols are written in the site's language.
+
+    `progress(done_accounts, total_accounts)`, if given, is called once before the first batch (with 0)
+    and after each batch.
     """
     period = period_start(period)
     report = engine.RunReport(period=period)
@@ -82,6 +85,9 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
         _first, last = engine.charges.month_bounds(period)
         active = accounts.filter(Q(opened_on__isnull=True) | Q(opened_on__lte=last)).exclude(closed_on__lt=period)
         ids = list(active.order_by("pk").values_list("pk", flat=True))
+        done = 0
+        if progress is not None:
+            progress(0, len(ids))
         for batch in batches(ids, batch_size):
             batch_accounts = list(PersonalAccount.objects.filter(pk__in=batch).select_related("premises").order_by("pk"))
             Charge.objects.bulk_create(
@@ -89,6 +95,9 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
                 batch_size=batch_size)
             _apply_advances(organization, batch, period, settings_.limitation_years)
             refresh_balances(organization, batch, period)
+            done += len(batch)
+            if progress is not None:
+                progress(done, len(ids))
         billing_period.billed_at = timezone.now()
         billing_period.save(update_fields=["billed_at"])
     audit.info("billing run %s %s by %s: %s accounts, %s lines, %s", organization.pk, f"{period:%Y-%m}",

@@ -218,3 +218,11 @@ def test_the_run_is_set_wise():
         return len(ctx.captured_queries)
 
     assert queries(2) == queries(8)
+
+
+def test_progress_is_reported_per_batch(org, upkeep):
+    accounts = [factories.AccountFactory(organization=org) for _n in range(5)]
+    calls = []
+    services.run_billing(org, D(2026, 5, 1), batch_size=2, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(0, 5), (2, 5), (4, 5), (5, 5)]
+    assert Charge.objects.filter(account__in=accounts, period=D(2026, 5, 1)).count() == 5
