@@ -4,8 +4,9 @@ and balances per account per period (`balances`)."""
 from kabinet.billing.models.balances import ZERO, Balance, money_field
 from kabinet.billing.models.ledger import Allocation, BillingPeriod, Charge, Payment, PenaltyCharge
 from kabinet.billing.models.rates import BillingSettings, DueDateRule, KeyRate, Normative, PenaltyRule, Tariff
+from kabinet.billing.models.runs import BillingRun, BillingSchedule
 
 __all__ = [
-    "ZERO", "Allocation", "Balance", "BillingPeriod", "BillingSettings", "Charge", "DueDateRule", "KeyRate",
-    "Normative", "Payment", "PenaltyCharge", "PenaltyRule", "Tariff", "money_field",
+    "ZERO", "Allocation", "Balance", "BillingPeriod", "BillingRun", "BillingSchedule", "BillingSettings", "Charge",
+    "DueDateRule", "KeyRate", "Normative", "Payment", "PenaltyCharge", "PenaltyRule", "Tariff", "money_field",
 ]
