@@ -148,6 +148,8 @@ ROUTES = {
         "submit": "1",
     }),
     "portal:reading_history": Route("portal", lambda w: {"meter_id": w.meter.pk}),
+    # Consumer portal: the account statement (issue 4).
+    "portal:account_statement": Route("portal", lambda w: {"pk": w.account.pk}),
 }
 
 UNSCOPED = {
@@ -163,6 +165,7 @@ UNSCOPED = {
     "portal:register_confirm": "needs the SMS code",
     "portal:register_resend": "resends to the phone of the caller's own registration",
     "portal:register_password": "only after the caller's own SMS code",
+    "portal:penalty_calculator": "public calculator: what is typed in and the public key rate table, no account data",
     "api:root": "links only",
     "api:auth-token": "issues a token for the caller's own credentials",
     "api:schema": "public API description",

@@ -1,10 +1,15 @@
 """Portal forms: validation of what people type; the actions themselves are accounts services."""
 
+import datetime as dt
+import re
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.accounts.rules import normalize_phone
+from kabinet.core.money import format_money
 
 
 class LoginForm(forms.Form):
@@ -232,4 +237,105 @@ class ReadingHistoryFilterForm(forms.Form):
         start, end = cleaned.get("period_from"), cleaned.get("period_to")
         if start and end and start > end:
             self.add_error("period_to", _("The end month must not be before the start month."))
+        return cleaned
+
+
+# --- Account statement and penalty calculator ----------------------------------------------------------
+
+
+class StatementFilterForm(ReadingHistoryFilterForm):
+    """The period range of an account statement (months, YYYY-MM); empty means the full history."""
+
+
+_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009_")
+_AMOUNT = re.compile(r"^[0-9]+(?:[.,][0-9]*)?$")
+MAX_DEBT = Decimal("999999999.99")
+FUTURE_DAYS = 365  # how far ahead a payment date may be: the key rate further on is not known
+
+
+class PenaltyCalculatorForm(forms.Form):
+    """Debt, due date and payment date of the public penalty calculator (ЖК РФ 155.14).
+
+    `table` is the rate table the penalty will be computed with: dates before its first key rate are
+    refused; `today` replaces an empty payment date and bounds a future one.
+    """
+
+    debt = forms.CharField(
+        label=_("Debt, ₽"), max_length=30,
+        help_text=_("The amount not paid on time, for example 10 000,00"),
+        error_messages={"required": _("Enter the debt, for example 10 000,00.")},
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    due = forms.DateField(
+        label=_("Due date"), input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+        help_text=_("The last day to pay without delay: usually the 10th of the following month, from "
+                    "March 2026 the 15th, unless your organisation set another day."),
+        error_messages={"required": _("Enter the due date."),
+                        "invalid": _("Enter a date as DD.MM.YYYY, for example 10.02.2024.")},
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    paid_on = forms.DateField(
+        label=_("Payment date"), required=False, input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+        help_text=_("Leave it empty if the debt is not paid yet: the penalty is calculated for today."),
+        error_messages={"invalid": _("Enter a date as DD.MM.YYYY, for example 31.03.2024.")},
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, table, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.table, self.today = table, today
+        self.first_day = table.key_rates[0][0]
+        self.last_day = today + dt.timedelta(days=FUTURE_DAYS)
+
+    def clean_debt(self):
+        text = self.cleaned_data["debt"].translate(_SPACES).removesuffix("₽")
+        if text.startswith(("-", "−")):
+            raise forms.ValidationError(_("The debt cannot be negative: enter the amount you owe."), code="negative")
+        if not _AMOUNT.match(text):
+            raise forms.ValidationError(_("Enter the debt as a number, for example 10 000,00."), code="invalid")
+        whole, _sep, kopecks = text.replace(",", ".").partition(".")
+        if len(kopecks) > 2:
+            raise forms.ValidationError(_("Enter roubles and kopecks: at most two digits after the comma."),
+                                        code="kopecks")
+        debt = Decimal(text.replace(",", "."))
+        if debt <= 0:
+            raise forms.ValidationError(_("Enter a debt greater than zero."), code="zero")
+        if debt > MAX_DEBT:
+            raise forms.ValidationError(_("The calculator takes debts up to %(max)s.") % {
+                "max": format_money(MAX_DEBT)}, code="too_large")
+        return debt
+
+    def clean_due(self):
+        due = self.cleaned_data["due"]
+        if due < self.first_day:
+            raise forms.ValidationError(
+                _("The calculator covers debts due from %(date)s: the rate table starts then, with the current "
+                  "rules of ЖК РФ 155.14.") % {"date": self.first_day.strftime("%d.%m.%Y")}, code="too_early")
+        if due > self.last_day:
+            raise forms.ValidationError(_("Enter a due date no later than %(date)s.") % {
+                "date": self.last_day.strftime("%d.%m.%Y")}, code="too_late")
+        return due
+
+    def clean_paid_on(self):
+        paid_on = self.cleaned_data["paid_on"]
+        if paid_on is not None and paid_on > self.last_day:
+            raise forms.ValidationError(
+                _("The key rate that far ahead is not known: choose a payment date no later than %(date)s.") % {
+                    "date": self.last_day.strftime("%d.%m.%Y")}, code="too_late")
+        return paid_on
+
+    def clean(self):
+        cleaned = super().clean()
+        due, paid_on = cleaned.get("due"), cleaned.get("paid_on")
+        if due is None or "paid_on" in self.errors:
+            return cleaned
+        if paid_on is None:
+            if due > self.today:
+                self.add_error("due", _("The due date has not come yet, so there is no delay. Enter a payment "
+                                        "date to see the penalty for a later payment."))
+            cleaned["paid_on"] = self.today
+            cleaned["paid_today"] = True
+        elif paid_on < due:
+            self.add_error("paid_on", _("The payment date is before the due date (%(due)s): a payment on time has "
+                                        "no penalty. Check the dates.") % {"due": due.strftime("%d.%m.%Y")})
         return cleaned

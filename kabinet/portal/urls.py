@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kabinet.portal.views import accounts, auth, readings, registration
+from kabinet.portal.views import accounts, auth, readings, registration, statement
 
 app_name = "portal"
 urlpatterns = [
@@ -20,6 +20,8 @@ urlpatterns = [
     path("accounts/<int:pk>/access/", accounts.account_grant_view, name="account_grant"),
     path("accounts/<int:pk>/access/<int:link_id>/revoke/", accounts.account_revoke_view, name="account_revoke"),
     path("accounts/<int:pk>/unlink/", accounts.account_unlink_view, name="account_unlink"),
+    path("accounts/<int:pk>/statement/", statement.account_statement_view, name="account_statement"),
+    path("penalty-calculator/", statement.penalty_calculator_view, name="penalty_calculator"),
     path("readings/", readings.readings_view, name="readings"),
     path("readings/confirm/", readings.readings_confirm_view, name="readings_confirm"),
     path("readings/<int:meter_id>/", readings.readings_view, name="meter_readings"),

@@ -7,7 +7,8 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kabinet.core.money import format_money
+from kabinet.billing.rules import formatting as billing_format
+from kabinet.core.money import NBSP, format_money
 from kabinet.metering.rules import format_volume
 
 register = template.Library()
@@ -27,6 +28,32 @@ def volume(value, unit=""):
     if value in (None, ""):
         return ""
     return format_volume(Decimal(value), unit=unit or "")
+
+
+@register.filter
+def price(value, unit=""):
+    """A tariff as `50,93 ₽` or `1,7425 ₽/кВт·ч` (at least two decimals, up to four)."""
+    if value in (None, ""):
+        return ""
+    text = f"{billing_format.number(value, max_decimals=4, min_decimals=2)}{NBSP}₽"
+    return f"{text}/{unit}" if unit else text
+
+
+@register.filter
+def billed_volume(value, unit=""):
+    """A billed volume as in the protocols: `5,23333 м³` (up to five decimals, no trailing zeros)."""
+    if value in (None, ""):
+        return ""
+    text = billing_format.number(value)
+    return f"{text}{NBSP}{unit}" if unit else text
+
+
+@register.filter
+def percent(value):
+    """A rate as `9,5 %`."""
+    if value in (None, ""):
+        return ""
+    return billing_format.percent(value)
 
 
 @register.filter
