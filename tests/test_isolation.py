@@ -42,6 +42,16 @@ def _none(world):
     return {}
 
 
+def _billing_run(world):
+    """A finished billing run of A (billing, issue 4), made on first use."""
+    from datetime import date
+
+    from kabinet.billing.models import BillingRun
+
+    return BillingRun.objects.get_or_create(organization=world.org_a, period=date(2026, 10, 1),
+                                            defaults={"status": "done"})[0]
+
+
 ROUTES = {
     # Consumer portal: A's account pages.
     "portal:dashboard": Route("portal", is_list=True),
@@ -120,6 +130,21 @@ ROUTES = {
     "panel:reading_settings_detail": Route(
         "panel", lambda w: {"pk": w.org_a.pk},
         lambda w: {"cutoff_day": "5", "limit_mode": "refuse", "high_factor": "9"},
+    ),
+    # Staff panel: billing (issue 4).
+    "panel:turnover": Route("panel", is_list=True),
+    "panel:turnover_export": Route("panel", is_list=True),
+    "panel:billing_runs": Route(
+        "panel", post=lambda w: {"organization": str(w.org_a.pk), "period": "2026-10"}, is_list=True
+    ),
+    "panel:billing_run_detail": Route("panel", lambda w: {"pk": _billing_run(w).pk}),
+    "panel:billing_schedule": Route(
+        "panel", post=lambda w: {"organization": str(w.org_a.pk), "close_day": "26", "month": "current"},
+        is_list=True,
+    ),
+    "panel:billing_close_period": Route(
+        "panel", post=lambda w: {"organization": str(w.org_a.pk), "period": "2026-10", "confirm": "on"},
+        is_list=True,
     ),
     # API.
     "api:me": Route("api", is_list=True),

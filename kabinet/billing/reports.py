@@ -26,7 +26,7 @@ from django.db.models.functions import Abs, Coalesce
 from django.utils.translation import gettext as _
 
 from kabinet.billing.models import Balance
-from kabinet.core.money import period_start
+from kabinet.core.money import period_start, to_money
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -74,7 +74,8 @@ class Figures:
 
     @classmethod
     def from_row(cls, row: dict) -> dict:
-        return {name: row[name] if row[name] is not None else ZERO for name in FIGURES}
+        # Quantized here: SQLite returns sums without their scale (Decimal("2000") for 2000.00).
+        return {name: to_money(row[name]) if row[name] is not None else ZERO for name in FIGURES}
 
 
 @dataclass(frozen=True)

@@ -145,3 +145,13 @@ def monthly_billing_runs(today: dt.date | None = None) -> list[BillingRun]:
 @db_periodic_task(crontab(minute="7"))
 def monthly_billing_runs_task():
     monthly_billing_runs()
+
+
+def set_billing_schedule(organization: Organization, close_day: int | None, month: str, *,
+                         acting_user=None) -> BillingSchedule:
+    """Set the close day of the monthly run (None: no automatic run) and which month it bills."""
+    schedule, _created = BillingSchedule.objects.update_or_create(
+        organization=organization, defaults={"close_day": close_day, "month": month})
+    audit.info("billing schedule of %s: day %s, %s, by %s", organization.pk, close_day, month,
+               getattr(acting_user, "pk", None))
+    return schedule

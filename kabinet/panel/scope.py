@@ -37,6 +37,10 @@ class Module:
 # the organisation's properties and to the consumption channels.
 METER_ROLES = (Role.READINGS, Role.MANUAL_EDITING)
 SETTINGS_ROLES = (Role.ORGANIZATION, Role.CHANNELS)
+# The turnover sheet is read by those who load the data and by the organisation's management; billing
+# runs and closing periods belong to those who load the data the runs bill.
+TURNOVER_ROLES = (Role.DATA_LOADING, Role.ORGANIZATION)
+BILLING_ROLE = Role.DATA_LOADING
 
 
 # The modules of seed 003 built so far, in the order of its menu.
@@ -49,6 +53,8 @@ MODULES = [
     Module("readings", _("Readings"), "panel:reading_list", Role.READINGS),
     Module("staff", _("Staff"), "panel:staff_list", Role.STAFF),
     Module("reading_settings", _("Reading settings"), "panel:reading_settings", SETTINGS_ROLES),
+    Module("billing", _("Billing"), "panel:billing_runs", BILLING_ROLE),
+    Module("turnover", _("Turnover sheet"), "panel:turnover", TURNOVER_ROLES),
     Module("organizations", _("All organisations"), "panel:organization_list", operator_only=True),
 ]
 

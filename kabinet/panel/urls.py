@@ -1,6 +1,15 @@
 from django.urls import path
 
-from kabinet.panel.views import common, meters, organizations, reading_settings, readings, staff, users
+from kabinet.panel.views import (
+    billing,
+    common,
+    meters,
+    organizations,
+    reading_settings,
+    readings,
+    staff,
+    users,
+)
 
 app_name = "panel"
 urlpatterns = [
@@ -36,4 +45,10 @@ urlpatterns = [
     path("readings/export/", readings.reading_export, name="reading_export"),
     path("reading-settings/", reading_settings.reading_settings, name="reading_settings"),
     path("reading-settings/<int:pk>/", reading_settings.reading_settings_detail, name="reading_settings_detail"),
+    path("turnover/", billing.turnover, name="turnover"),
+    path("turnover/export/", billing.turnover_export, name="turnover_export"),
+    path("billing/", billing.billing_runs, name="billing_runs"),
+    path("billing/runs/<int:pk>/", billing.billing_run_detail, name="billing_run_detail"),
+    path("billing/schedule/", billing.billing_schedule, name="billing_schedule"),
+    path("billing/close/", billing.billing_close_period, name="billing_close_period"),
 ]
