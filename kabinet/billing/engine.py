@@ -2,23 +2,75 @@
 normatives (ПП 354, DOMAIN.md §1), built in memory and written with one bulk insert per batch.
 
 Reads per batch: accounts, meters, counted readings of the last two years, substituted charges of
-the last two years — a fixed number of queries, whatever the batch size.
+the last two years — a fixed number of queries, whatever the batch size. Rows are read as plain tuples
+(no model instances) and the lines are returned as tuples for `ledger.insert_charges`: at a million
+accounts the cost is in Python per line, so the engine also reuses what does not change from one
+account to the next (the tariff spans of the month, and the whole line for equal areas and normative
+volumes) — see `Pricer`.
 """
 
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
+from kabinet.billing.ledger import ids_in
 from kabinet.billing.loading import Rates
 from kabinet.billing.models import Charge
 from kabinet.billing.rules import charges, volumes
-from kabinet.core.money import add_months, period_start
+from kabinet.core.money import add_months, period_start, to_money
 from kabinet.metering.models import Meter, Reading
+from kabinet.metering.rules import zones_for
 from kabinet.registry.models import PersonalAccount, Service
 
 VOLUME_STEP = Decimal("0.000001")  # what Charge.volume stores: the priced volume is the stored one
 HISTORY_MONTHS = 24
+CACHE_LIMIT = 100_000  # lines kept for reuse by `Pricer` (a run has a few thousand distinct ones)
+
+
+class AccountRow(NamedTuple):
+    """What the engine needs of a personal account (read with `values_list`)."""
+
+    pk: int
+    building_id: int
+    area: Decimal | None
+    premises_area: Decimal | None
+    residents: int
+    owners: int
+
+    @classmethod
+    def load(cls, account_ids: list[int]) -> list["AccountRow"]:
+        return [cls(*row) for row in PersonalAccount.objects.filter(ids_in("pk", account_ids)).order_by("pk").values_list(
+            "pk", "premises__building_id", "area", "premises__area", "residents", "owners")]
+
+
+class MeterRow(NamedTuple):
+    """What the engine needs of a meter (read with `values_list`)."""
+
+    pk: int
+    account_id: int
+    service_id: int
+    zone_count: int
+    verification_due: dt.date | None
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        return zones_for(self.zone_count)
+
+
+class ReadingRow(NamedTuple):
+    meter_id: int
+    zone: str
+    value: Decimal
+    consumption: Decimal | None
+    period: dt.date
+    previous_period: dt.date | None
+    previous_value: Decimal | None
+
+
+# One charge line ready to write: account, service, meter, zone, kind, volume, tariff, amount, protocol.
+ChargeRow = tuple[int, int, int | None, str, str, Decimal, Decimal, Decimal, str]
 
 
 @dataclass
@@ -36,29 +88,30 @@ class RunReport:
 class MeterData:
     """The meters of a batch of accounts with their readings and substituted volumes."""
 
-    meters: dict[int, list[Meter]]  # account id → meters
-    readings: dict[tuple[int, str], list[dict]]  # (meter, zone) → counted readings, oldest first
+    meters: dict[int, list[MeterRow]]  # account id → meters
+    readings: dict[tuple[int, str], list[ReadingRow]]  # (meter, zone) → counted readings, oldest first
     substituted: dict[tuple[int, str], dict[dt.date, Decimal]]  # (meter, zone) → period → volume
 
     @classmethod
     def load(cls, account_ids: list[int], period: dt.date) -> "MeterData":
         first, last = charges.month_bounds(period)
-        meters: dict[int, list[Meter]] = defaultdict(list)
-        for meter in (Meter.objects.filter(account_id__in=account_ids, is_registered=True)
-                      .exclude(status=Meter.Status.RETIRED, retired_on__lt=first)
-                      .exclude(installed_on__gt=last).order_by("pk")):
-            meters[meter.account_id].append(meter)
+        meters: dict[int, list[MeterRow]] = defaultdict(list)
+        for row in (Meter.objects.filter(ids_in("account_id", account_ids), is_registered=True)
+                    .exclude(status=Meter.Status.RETIRED, retired_on__lt=first)
+                    .exclude(installed_on__gt=last).order_by("pk")
+                    .values_list("pk", "account_id", "service_id", "zone_count", "verification_due")):
+            meters[row[1]].append(MeterRow(*row))
         meter_ids = [m.pk for ms in meters.values() for m in ms]
         since = add_months(period, -HISTORY_MONTHS)
-        readings: dict[tuple[int, str], list[dict]] = defaultdict(list)
-        for row in (Reading.objects.filter(meter_id__in=meter_ids, status__in=Reading.COUNTED,
+        readings: dict[tuple[int, str], list[ReadingRow]] = defaultdict(list)
+        for row in (Reading.objects.filter(ids_in("meter_id", meter_ids), status__in=Reading.COUNTED,
                                            period__gte=since, period__lte=period)
                     .order_by("taken_on", "pk")
-                    .values("meter_id", "zone", "value", "consumption", "period", "previous__period",
-                            "previous__value")):
-            readings[(row["meter_id"], row["zone"])].append(row)
+                    .values_list("meter_id", "zone", "value", "consumption", "period", "previous__period",
+                                 "previous__value")):
+            readings[(row[0], row[1])].append(ReadingRow(*row))
         substituted: dict[tuple[int, str], dict[dt.date, Decimal]] = defaultdict(dict)
-        for row in (Charge.objects.filter(meter_id__in=meter_ids, kind__in=volumes.SUBSTITUTED,
+        for row in (Charge.objects.filter(ids_in("meter_id", meter_ids), kind__in=volumes.SUBSTITUTED,
                                           period__gte=since, period__lt=period)
                     .values_list("meter_id", "zone", "period", "volume")):
             per_period = substituted[(row[0], row[1])]
@@ -66,14 +119,14 @@ class MeterData:
         return cls(meters=meters, readings=readings, substituted=substituted)
 
 
-def _history(rows: list[dict]) -> dict[dt.date, Decimal]:
+def _history(rows: list[ReadingRow]) -> dict[dt.date, Decimal]:
     return volumes.monthly_history([
-        (r["previous__period"], r["period"], r["consumption"]) for r in rows
-        if r["previous__period"] is not None and r["consumption"] is not None
+        (r.previous_period, r.period, r.consumption) for r in rows
+        if r.previous_period is not None and r.consumption is not None
     ])
 
 
-def meter_zone_volume(meter: Meter, zone: str, period: dt.date, data: MeterData, *, normative: Decimal | None,
+def meter_zone_volume(meter: MeterRow, zone: str, period: dt.date, data: MeterData, *, normative: Decimal | None,
                       people: int, settings: volumes.VolumeSettings) -> volumes.Volume:
     """The volume of one zone of one meter for a period (DOMAIN.md §1)."""
     key = (meter.pk, zone)
@@ -88,14 +141,14 @@ def meter_zone_volume(meter: Meter, zone: str, period: dt.date, data: MeterData,
             history=volumes.history_before(months, expired_from, settings.average_months),
             periods_substituted=max(volumes.months_between(expired_from, period), 0),
             normative=normative, people=people, failed=True, settings=settings)
-    current = [r for r in rows if r["period"] == period]
+    current = [r for r in rows if r.period == period]
     if current:
-        consumption = sum((r["consumption"] or Decimal(0) for r in current), Decimal(0))
-        since = current[0]["previous__period"]
+        consumption = sum((r.consumption or Decimal(0) for r in current), Decimal(0))
+        since = current[0].previous_period
         replaced = [v for p, v in sorted(substituted.items()) if since is not None and since < p < period]
         if replaced:
             return volumes.trued_up(consumption, replaced)
-        return volumes.metered(consumption, current[0]["previous__value"], current[-1]["value"])
+        return volumes.metered(consumption, current[0].previous_value, current[-1].value)
     run = 0
     while add_months(period, -(run + 1)) in substituted:
         run += 1
@@ -104,29 +157,83 @@ def meter_zone_volume(meter: Meter, zone: str, period: dt.date, data: MeterData,
         periods_substituted=run, normative=normative, people=people, settings=settings)
 
 
-def _lines(account: PersonalAccount, service: Service, period: dt.date, rates: Rates, data: MeterData,
-           settings: volumes.VolumeSettings, report: RunReport) -> list[tuple[charges.ChargeLine, Meter | None]]:
-    building_id = account.premises.building_id
+class Pricer:
+    """`charges.price` for one run, reusing what repeats across accounts. Gives the same lines.
+
+    - The tariff spans of the month are found once per set of tariffs; when one tariff covers the
+      whole month (nearly always), the line is built as `charges.price` builds it then, from the same
+      rule functions, without walking the month's days for every line;
+    - whole results are kept by their inputs (`cached`: the volume with its explanation, or the area,
+      or the normative and people; the tariffs; the names), so the thousands of accounts with the same
+      area or the same number of residents share one computation. A run has one language (the site's),
+      so the protocols kept are in it.
+    A test compares it with `charges.price` over single and split months.
+    """
+
+    def __init__(self, period: dt.date):
+        self.period = period
+        self.first, self.last = charges.month_bounds(period)
+        self._spans: dict[tuple, list[charges.TariffSpan]] = {}
+        self._lines: dict[tuple, list[charges.ChargeLine]] = {}
+
+    def price(self, volume: volumes.Volume, tariffs, *, service: str, unit: str,
+              zone: str = "") -> list[charges.ChargeLine]:
+        tariffs = tuple(tariffs)
+        return self.cached(("price", volume, tariffs, service, unit, zone),
+                           lambda: self._price(volume, tariffs, service=service, unit=unit, zone=zone))
+
+    def cached(self, key: tuple, compute) -> list:
+        """`compute()`, kept by `key` (which must hold every input of the computation) for the run."""
+        lines = self._lines.get(key)
+        if lines is None:
+            lines = compute()
+            if len(self._lines) >= CACHE_LIMIT:
+                self._lines.clear()
+            self._lines[key] = lines
+        return lines
+
+    def _price(self, volume, tariffs: tuple, *, service, unit, zone) -> list[charges.ChargeLine]:
+        spans = self._spans.get(tariffs)
+        if spans is None:
+            spans = self._spans[tariffs] = charges.spans_in_month(tariffs, self.period)
+        if len(spans) == 1 and spans[0].start == self.first and spans[0].end == self.last:
+            price = spans[0].price
+            amount = to_money(volume.volume * price)
+            return [charges.ChargeLine(volume.kind, volume.volume, price, amount,
+                                       charges._protocol(service, volume.explanation, unit, price, amount),
+                                       zone, self.first, self.last)]
+        return charges.price(volume, tariffs, self.period, service=service, unit=unit, zone=zone)
+
+
+def _lines(account: AccountRow, service: Service, period: dt.date, rates: Rates, data: MeterData,
+           settings: volumes.VolumeSettings, report: RunReport,
+           pricer: Pricer) -> list[tuple[charges.ChargeLine, MeterRow | None]]:
+    building_id = account.building_id
     people = volumes.people_count(account.residents, account.owners)
     name, unit = service.name, service.unit
     method = service.method
     if method == Service.Method.AREA:
-        area = account.area if account.area is not None else account.premises.area
+        area = account.area if account.area is not None else account.premises_area
         if area is None:
             report.problems["no_area"] += 1
             return []
-        return [(line, None) for line in charges.by_area(area, rates.tariffs_for(service.pk, "", building_id),
-                                                          period, service=name)]
+        tariffs = tuple(rates.tariffs_for(service.pk, "", building_id))
+        return pricer.cached(("area", str(area), tariffs, name), lambda: [
+            (line, None) for line in charges.by_area(area, tariffs, period, service=name)])
     if method == Service.Method.FIXED:
-        return [(line, None) for line in charges.fixed(rates.tariffs_for(service.pk, "", building_id), period,
-                                                        service=name)]
+        tariffs = tuple(rates.tariffs_for(service.pk, "", building_id))
+        return pricer.cached(("fixed", tariffs, name), lambda: [
+            (line, None) for line in charges.fixed(tariffs, period, service=name)])
     normative = rates.normative_for(service)
     meters = [m for m in data.meters.get(account.pk, []) if m.service_id == service.pk]
     if method == Service.Method.RESIDENTS or not meters:
         k = volumes.ZERO if method == Service.Method.RESIDENTS else settings.no_meter_k
-        volume = volumes.by_normative(normative, people, k)
-        return [(line, None) for line in _priced(volume, rates.tariffs_for(service.pk, "", building_id), period,
-                                                 name, unit, "")]
+        if normative is None:
+            volumes.by_normative(normative, people, k)  # raises VolumeError: no normative
+        tariffs = tuple(rates.tariffs_for(service.pk, "", building_id))
+        return pricer.cached(("normative", str(normative), people, str(k), tariffs, name, unit), lambda: [
+            (line, None) for line in _priced(pricer, volumes.by_normative(normative, people, k), tariffs, name, unit,
+                                             "")])
     result = []
     for meter in meters:
         for zone in meter.zones:
@@ -134,33 +241,35 @@ def _lines(account: PersonalAccount, service: Service, period: dt.date, rates: R
                                        settings=settings)
             tariffs = rates.tariffs_for(service.pk, zone if meter.zone_count > 1 else "", building_id)
             label = f"{name} ({zone})" if meter.zone_count > 1 else name
-            result.extend((line, meter) for line in _priced(volume, tariffs, period, label, unit, zone))
+            result.extend((line, meter) for line in _priced(pricer, volume, tariffs, label, unit, zone))
     return result
 
 
-def _priced(volume: volumes.Volume, tariffs, period, name, unit, zone) -> list[charges.ChargeLine]:
+def _priced(pricer: Pricer, volume: volumes.Volume, tariffs, name, unit, zone) -> list[charges.ChargeLine]:
     exact = volumes.Volume(volume.kind, volume.volume.quantize(VOLUME_STEP), volume.explanation)
-    return charges.price(exact, tariffs, period, service=name, unit=unit, zone=zone)
+    return pricer.price(exact, tariffs, service=name, unit=unit, zone=zone)
 
 
-def charges_for(accounts: list[PersonalAccount], services: list[Service], period: dt.date, rates: Rates,
-                settings: volumes.VolumeSettings, report: RunReport) -> list[Charge]:
-    """Unsaved Charge rows for a batch of accounts (select_related premises)."""
+def charges_for(accounts: list[AccountRow], services: list[Service], period: dt.date, rates: Rates,
+                settings: volumes.VolumeSettings, report: RunReport, pricer: Pricer | None = None) -> list[ChargeRow]:
+    """The charge lines of a batch of accounts, as rows for `ledger.insert_charges`."""
+    pricer = pricer or Pricer(period)
     data = MeterData.load([a.pk for a in accounts], period)
     services = [s for s in services if rates.has_tariff(s.pk)]  # a service without a tariff is not billed here
-    rows = []
+    rows: list[ChargeRow] = []
+    amount = Decimal("0.00")
     for account in accounts:
         report.accounts += 1
         for service in services:
             try:
-                lines = _lines(account, service, period, rates, data, settings, report)
+                lines = _lines(account, service, period, rates, data, settings, report, pricer)
             except volumes.VolumeError as exc:
                 report.problems[exc.code] += 1
                 continue
             for line, meter in lines:
-                rows.append(Charge(account=account, period=period, service=service, meter=meter, zone=line.zone,
-                                   kind=line.kind, volume=line.volume.quantize(VOLUME_STEP), tariff=line.price,
-                                   amount=line.amount, protocol=line.protocol))
+                rows.append((account.pk, service.pk, meter.pk if meter else None, line.zone, line.kind,
+                             line.volume.quantize(VOLUME_STEP), line.price, line.amount, line.protocol))
+                amount += line.amount
     report.lines += len(rows)
-    report.amount += sum((r.amount for r in rows), Decimal("0.00"))
+    report.amount += amount
     return rows

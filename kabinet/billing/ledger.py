@@ -8,7 +8,9 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db import connection
+from django.db.models import BigIntegerField, F, Lookup, Q, Sum, Value
+from django.utils import timezone
 
 from kabinet.billing.models import Allocation, Balance, BillingPeriod, Charge, Payment, PenaltyCharge
 from kabinet.billing.rules import allocation, volumes
@@ -28,6 +30,55 @@ class BillingError(Exception):
 def batches(ids: list[int], size: int = BATCH):
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
+
+
+class _AnyOf(Lookup):
+    """`lhs = ANY(array)` (PostgreSQL)."""
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
+def ids_in(field: str, ids):
+    """`field__in=ids` for a batch of ids, for `.filter()`. On PostgreSQL as `field = ANY(%s)` with one
+    array parameter: a thousand placeholders cost more to build and to parse than the query itself."""
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.fields import ArrayField
+
+        return _AnyOf(F(field), Value(list(ids), output_field=ArrayField(BigIntegerField())))
+    return Q(**{f"{field}__in": ids})
+
+
+CHARGE_COLUMNS = ("account", "service", "meter", "zone", "kind", "volume", "tariff", "amount", "protocol")
+
+
+def insert_charges(period: dt.date, rows) -> None:
+    """Write automatic charge lines of `period`: rows of (account id, service id, meter id, zone, kind,
+    volume, tariff, amount, protocol), as `engine.charges_for` gives them.
+
+    On PostgreSQL one `COPY … FROM STDIN` (several times faster than INSERT for thousands of rows);
+    elsewhere `bulk_create`. Both run in the caller's transaction."""
+    if not rows:
+        return
+    created_at = timezone.now()
+    if connection.vendor == "postgresql":
+        fields = [Charge._meta.get_field(name) for name in
+                  ("period", "automatic", "created_at", *CHARGE_COLUMNS)]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        table = connection.ops.quote_name(Charge._meta.db_table)
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((period, True, created_at, *row))
+        return
+    Charge.objects.bulk_create(
+        [Charge(period=period, automatic=True, created_at=created_at,
+                **{f"{name}_id" if name in ("account", "service", "meter") else name: value
+                   for name, value in zip(CHARGE_COLUMNS, row, strict=True)}) for row in rows],
+        batch_size=BATCH)
 
 
 def closed_periods(organization: Organization) -> set[dt.date]:
@@ -54,11 +105,11 @@ def refresh_balances(organization: Organization, account_ids: list[int], from_pe
     if from_period in closed:
         raise BillingError(f"The period {from_period:%m.%Y} is closed.")
     for ids in batches(sorted(set(account_ids))):
-        later = set(Balance.objects.filter(account_id__in=ids, period__gt=from_period)
+        later = set(Balance.objects.filter(ids_in("account_id", ids), period__gt=from_period)
                     .values_list("period", flat=True).distinct())
         periods = sorted({from_period} | {p for p in later if p not in closed})
         closing: dict[int, Decimal] = {}
-        for row in (Balance.objects.filter(account_id__in=ids, period__lt=from_period)
+        for row in (Balance.objects.filter(ids_in("account_id", ids), period__lt=from_period)
                     .order_by("account_id", "period").values_list("account_id", "closing")):
             closing[row[0]] = row[1]  # ordered by period: the latest wins
         for period in periods:
@@ -68,12 +119,12 @@ def refresh_balances(organization: Organization, account_ids: list[int], from_pe
 
 
 def _write_period(ids: list[int], period: dt.date, closing: dict[int, Decimal]) -> None:
-    charges = Charge.objects.filter(account_id__in=ids, period=period)
+    charges = Charge.objects.filter(ids_in("account_id", ids), period=period)
     charged = _sums(charges.exclude(kind=volumes.RECALCULATION), "account_id")
     recalculated = _sums(charges.filter(kind=volumes.RECALCULATION), "account_id")
-    paid = _sums(Payment.objects.filter(account_id__in=ids, period=period), "account_id")
-    penalty = _sums(PenaltyCharge.objects.filter(account_id__in=ids, period=period), "account_id")
-    existing = {b.account_id: b for b in Balance.objects.filter(account_id__in=ids, period=period)}
+    paid = _sums(Payment.objects.filter(ids_in("account_id", ids), period=period), "account_id")
+    penalty = _sums(PenaltyCharge.objects.filter(ids_in("account_id", ids), period=period), "account_id")
+    existing = {b.account_id: b for b in Balance.objects.filter(ids_in("account_id", ids), period=period)}
     update, create = [], []
     for account_id in ids:
         balance = existing.get(account_id) or Balance(account_id=account_id, period=period)

@@ -24,6 +24,7 @@ from kabinet.billing.ledger import (
     BillingError,
     batches,
     closed_periods,
+    insert_charges,
     open_debts,
     posting_period,
     reduce_debts,
@@ -88,11 +89,11 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
         done = 0
         if progress is not None:
             progress(0, len(ids))
+        pricer = engine.Pricer(period)
         for batch in batches(ids, batch_size):
-            batch_accounts = list(PersonalAccount.objects.filter(pk__in=batch).select_related("premises").order_by("pk"))
-            Charge.objects.bulk_create(
-                engine.charges_for(batch_accounts, services, period, rates, volume_settings, report),
-                batch_size=batch_size)
+            rows = engine.charges_for(engine.AccountRow.load(batch), services, period, rates, volume_settings, report,
+                                      pricer)
+            insert_charges(period, rows)
             _apply_advances(organization, batch, period, settings_.limitation_years)
             refresh_balances(organization, batch, period)
             done += len(batch)

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.django_db
 D = dt.date
 M = Decimal
 SNAPSHOT = Path(__file__).parent / "data" / "engine_golden.json"
+AREA = M("54.30")
 PERIODS = (D(2026, 2, 1), D(2026, 3, 1), D(2026, 4, 1), D(2026, 5, 1))
 
 
@@ -63,7 +64,7 @@ def build(org):
         TariffFactory(service=power, price=M(price), zone=zone)
     NormativeFactory(service=power, value=M("92"))
 
-    def account(number, *, area=M("54.30"), premises_area=M("54.30"), residents=2, owners=1, where=building):
+    def account(number, *, area=AREA, premises_area=AREA, residents=2, owners=1, where=building):
         premises = factories.PremisesFactory(building=where, number=number, area=premises_area)
         return factories.AccountFactory(organization=org, premises=premises, number=number, area=area,
                                         residents=residents, owners=owners)
