@@ -196,6 +196,7 @@ UNSCOPED = {
     "api:schema": "public API description",
     "api:docs": "public API description",
     "api:not-found": "JSON 404 for unknown API paths",
+    "sms_inbound": "SMS gateway webhook: HMAC-signed body, answers only the sender's own phone",
 }
 
 
