@@ -1,6 +1,11 @@
 """The demo data set: two organisations (one with a sub-organisation), 60+ accounts with services
 and 12 months of balances, and the demo logins of DESIGN.md §5. Idempotent: running it again adds
-only what is missing (e.g. the new month)."""
+only what is missing (e.g. the new month).
+
+For billing: tariffs (per zone for electricity) and normatives of every demo service, the monthly
+run's close day, and the ledger behind the balances — a charge line per service and a payment with
+its allocation for every month of history — so `kabinet bill --period <last month>` replaces that
+month's history lines with the engine's charges and keeps the payments."""
 
 import datetime as dt
 import random
@@ -10,7 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from kabinet.accounts.models import AccountLink, User
-from kabinet.billing.models import Balance
+from kabinet.billing.ledger import reduce_debts
+from kabinet.billing.models import Allocation, Balance, BillingSchedule, Charge, Normative, Payment, Tariff
+from kabinet.billing.rules import allocation
+from kabinet.billing.rules.allocation import DebtLine
 from kabinet.core.models import Membership, Organization
 from kabinet.core.money import add_months, period_start, to_money
 from kabinet.core.roles import ALL_ROLES
@@ -63,10 +71,29 @@ SERVICES = {
         ("heating", "Отопление", "Гкал", Service.Method.AREA),
         ("cold_water", "Холодное водоснабжение", "м³", Service.Method.METERED),
         ("hot_water", "Горячее водоснабжение", "м³", Service.Method.METERED),
-        ("sewage", "Водоотведение", "м³", Service.Method.METERED),
+        ("sewage", "Водоотведение", "м³", Service.Method.RESIDENTS),  # no sewage meters: by normative
     ],
     "energo": [("electricity", "Электроснабжение", "кВт·ч", Service.Method.METERED)],
 }
+
+# Prices (₽ per unit; per m² for area services) from this date on, per service code and zone ("" = a
+# single-rate meter or a service without zones). Electricity: DOMAIN.md §1's three-zone example (T1
+# peak 6.18, T2 night 1.74, T3 half-peak 5.15; a two-zone meter's day zone T1 uses the peak price).
+# Heating is charged evenly over the year by area.
+TARIFFS_FROM = dt.date(2024, 1, 1)
+TARIFFS = {
+    "maintenance": {"": "31.40"},
+    "heating": {"": "19.38"},
+    "cold_water": {"": "50.93"},
+    "hot_water": {"": "230.50"},
+    "sewage": {"": "38.62"},
+    "electricity": {"": "5.15", "T1": "6.18", "T2": "1.74", "T3": "5.15"},
+}
+# Normatives per resident per month (ПП №306; used without readings after the average, or without a
+# meter): water m³, sewage = cold + hot, electricity kWh.
+NORMATIVES = {"cold_water": "6.935", "hot_water": "4.745", "sewage": "11.680", "electricity": "89"}
+CLOSE_DAY = 26  # the management company's monthly run: the day after the readings cutoff
+HISTORY_PROTOCOL = "Демонстрационная история: сумма задана, а не рассчитана."
 
 
 def receipt_code(number: str) -> str:
@@ -89,6 +116,7 @@ class DemoLoader:
         self._balances(accounts)
         self._users()
         load_demo_meters(self.today)
+        self._tariffs()
         return {"accounts": PersonalAccount.objects.count(), "organisations": Organization.objects.count()}
 
     def _organisations(self):
@@ -151,8 +179,9 @@ class DemoLoader:
         latest = {
             b.account_id: b for b in Balance.objects.filter(account__in=accounts, period__lt=periods[0]).order_by("period")
         }
+        services = {(s.organization_id, s.code): s for s in Service.objects.filter(organization__in=self.orgs.values())}
         special = (CONSUMER_ACCOUNT, SECOND_ORG_ACCOUNT)
-        new = []
+        new, charges, payments = [], [], []
         for account in accounts:
             rng = random.Random(f"{account.organization_id}-{account.number}")
             habit = rng.random()
@@ -163,7 +192,8 @@ class DemoLoader:
                 if (account.pk, period) in existing:  # a later run continues the stored chain
                     opening = existing[account.pk, period].closing
                     continue
-                charged = self._charge(account, period, rng)
+                lines = self._charge_lines(account, period, rng)
+                charged = sum(lines.values(), Decimal("0.00"))
                 if debtor:
                     paid = to_money(opening * Decimal("0.5")) if rng.random() < 0.5 else Decimal("0.00")
                 elif prepayer:  # pays ahead in round sums: an overpayment (advance)
@@ -173,18 +203,77 @@ class DemoLoader:
                 closing = opening + charged - paid
                 new.append(Balance(account=account, period=period, opening=opening, charged=charged,
                                    paid=paid, closing=closing))
+                charges.extend(Charge(account=account, period=period, service=services[account.organization_id, code],
+                                      kind=Charge.Kind.FIXED, volume=0, tariff=0, amount=amount,
+                                      protocol=HISTORY_PROTOCOL)
+                               for code, amount in lines.items() if amount)
+                if paid > 0:
+                    payments.append(Payment(account=account, amount=paid, paid_on=period + dt.timedelta(days=14),
+                                            period=period, source="demo"))
                 opening = closing
         Balance.objects.bulk_create(new, batch_size=500)
+        Charge.objects.bulk_create(charges, batch_size=500)
+        Payment.objects.bulk_create(payments, batch_size=500)
+        self._allocate(payments, charges)
 
     @staticmethod
-    def _charge(account, period, rng) -> Decimal:
+    def _allocate(payments: list[Payment], charges: list[Charge]):
+        """Allocation lines of the history's payments (ГК 319.1, oldest debt first), computed in memory
+        by the engine's own rule over the history's charges; an overpayment stays an advance."""
+        if not payments:
+            return
+        pks = [p.pk for p in payments]
+        if any(pk is None for pk in pks):  # backends that do not return ids from bulk inserts
+            payments = list(Payment.objects.filter(source="demo", allocations__isnull=True).order_by("pk"))
+        by_account: dict[int, list] = {}
+        for charge in charges:
+            by_account.setdefault(charge.account_id, []).append(("charge", charge.period, charge))
+        for payment in payments:
+            by_account.setdefault(payment.account_id, []).append(("payment", payment.period, payment))
+        rows = []
+        for account_id, events in by_account.items():
+            debts: list[DebtLine] = []
+            events.sort(key=lambda e: (e[1], e[0] != "charge"))  # a month's charges before its payment
+            for kind, period, item in events:
+                if kind == "charge":
+                    supplier = item.service.supplier_id or item.account.organization_id
+                    debts.append(DebtLine(period, item.service_id, supplier, principal=item.amount))
+                    continue
+                lines = allocation.allocate(item.amount, debts, paid_on=item.paid_on,
+                                            advance_supplier=item.account.organization_id)
+                debts = reduce_debts(debts, lines)
+                rows.extend(Allocation(payment=item, account_id=account_id, period=line.period, service_id=line.service,
+                                       supplier_id=line.supplier, kind=line.kind, amount=line.amount,
+                                       paid_on=item.paid_on) for line in lines)
+        Allocation.objects.bulk_create(rows, batch_size=500)
+
+    @staticmethod
+    def _charge_lines(account, period, rng) -> dict[str, Decimal]:
+        """The month's history charges by service code (the same figures the demo always had)."""
         winter = period.month in (1, 2, 3, 10, 11, 12)
         if account.organization.kind == Organization.Kind.SUPPLIER:
-            return to_money(Decimal(rng.randint(180, 420)) * Decimal("5.15") * Decimal("0.4"))
+            return {"electricity": to_money(Decimal(rng.randint(180, 420)) * Decimal("5.15") * Decimal("0.4"))}
         area = account.area or Decimal("50")
-        heat = area * Decimal("38.75") if winter else Decimal("0")
         water = Decimal(account.residents) * Decimal(rng.randint(250, 420))
-        return to_money(area * Decimal("31.40") + heat + water)
+        return {
+            "maintenance": to_money(area * Decimal("31.40")),
+            "heating": to_money(area * Decimal("38.75")) if winter else Decimal("0.00"),
+            "cold_water": to_money(water),
+        }
+
+    def _tariffs(self):
+        """Tariffs and normatives of every demo service, and the monthly run's close day (once)."""
+        for service in Service.objects.filter(organization__in=self.orgs.values()):
+            for zone, price in TARIFFS.get(service.code, {}).items():
+                Tariff.objects.get_or_create(organization=service.organization, service=service, zone=zone,
+                                             valid_from=TARIFFS_FROM, building=None,
+                                             defaults={"price": Decimal(price)})
+            if service.code in NORMATIVES:
+                Normative.objects.get_or_create(organization=service.organization, service=service,
+                                                valid_from=TARIFFS_FROM,
+                                                defaults={"value": Decimal(NORMATIVES[service.code])})
+        for key in ("uk", "uk_branch"):
+            BillingSchedule.objects.get_or_create(organization=self.orgs[key], defaults={"close_day": CLOSE_DAY})
 
     def _users(self):
         consumer = self._user(CONSUMER_EMAIL, "Демо Абонент", phone=CONSUMER_PHONE)

@@ -147,3 +147,59 @@ def test_a_later_run_continues_the_balance_chain(demo):
         rows = list(Balance.objects.filter(account=account).order_by("period"))
         for before, after in zip(rows, rows[1:], strict=False):
             assert after.opening == before.closing, (account.number, after.period)
+
+
+# --- Billing ------------------------------------------------------------------------------------------------
+
+
+def test_demo_ledger_is_behind_the_balances(demo):
+    from django.db.models import Sum
+
+    from kabinet.billing.models import Charge, Payment
+
+    for balance in Balance.objects.filter(account__number__in=["1000200", "5000200", "1000101"]):
+        charged = Charge.objects.filter(account=balance.account, period=balance.period).aggregate(s=Sum("amount"))["s"]
+        paid = Payment.objects.filter(account=balance.account, period=balance.period).aggregate(s=Sum("amount"))["s"]
+        assert (charged or 0) == balance.charged and (paid or 0) == balance.paid, (balance.account, balance.period)
+    for payment in Payment.objects.all()[:300]:
+        assert sum(a.amount for a in payment.allocations.all()) == payment.amount
+
+
+def test_demo_is_idempotent_for_billing(demo):
+    from kabinet.billing.models import Allocation, BillingSchedule, Charge, Normative, Payment, Tariff
+
+    models = (Tariff, Normative, BillingSchedule, Charge, Payment, Allocation)
+    counts = [m.objects.count() for m in models]
+    call_command("demo", stdout=open("/dev/null", "w"))
+    assert [m.objects.count() for m in models] == counts
+    assert Tariff.objects.filter(service__code="electricity", zone="T1", price="6.18").exists()
+    assert BillingSchedule.objects.filter(organization__short_name="УК Пример", close_day=26).exists()
+
+
+def test_demo_bills_the_previous_month_sensibly(demo):
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from kabinet.billing.models import Charge, Payment
+    from kabinet.billing.reports import turnover
+    from kabinet.billing.services import run_billing
+    from kabinet.core.money import add_months, period_start
+
+    period = add_months(period_start(dt.date.today()), -1)
+    paid_before = Payment.objects.filter(period=period).aggregate(s=Sum("amount"))["s"]
+    uk = Organization.objects.get(short_name="УК Пример")
+    report = run_billing(uk, period)
+    assert report.accounts >= 30 and report.lines >= report.accounts * 4 and not report.problems
+    assert Decimal("1000") < report.amount / report.accounts < Decimal("20000")
+    lines = Charge.objects.filter(account__number="1000200", account__organization=uk, period=period)
+    by_zone = {c.zone: c.tariff for c in lines.filter(service__code="electricity")}
+    assert by_zone == {"T1": Decimal("6.18"), "T2": Decimal("1.74"), "T3": Decimal("5.15")}
+    assert {c.service.code for c in lines} >= {"maintenance", "heating", "cold_water", "hot_water", "sewage"}
+    assert all(c.protocol and c.amount >= 0 for c in lines)
+    assert not lines.filter(protocol__startswith="Демонстрационная").exists()  # the history line was replaced
+    assert Payment.objects.filter(period=period).aggregate(s=Sum("amount"))["s"] == paid_before
+    energo = Organization.objects.get(short_name="Энергосбыт Пример")
+    assert run_billing(energo, period).lines > 0
+    sheet = turnover(PersonalAccount.objects.all(), add_months(period, -11), period_start(dt.date.today()))
+    assert sheet.reconciles, sheet.statement
