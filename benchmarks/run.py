@@ -1,4 +1,5 @@
-"""`make bench`: throughput and latency of Kabinet pages under gunicorn on PostgreSQL.
+"""`make bench`: throughput and latency of Kabinet pages under gunicorn on PostgreSQL, then the billing
+run benchmark (benchmarks/billing.py; `--only web|billing` runs one of them).
 
 What it does, start to finish (see benchmarks/README.md):
 1. creates a fresh PostgreSQL database `kabinet_bench`, migrates it and seeds it with a consumer who
@@ -382,6 +383,11 @@ def parse_args(argv=None):
     )
     parser.add_argument("--database", default="kabinet_bench", help="database to create and drop")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    parser.add_argument("--only", choices=("web", "billing"),
+                        help="run one benchmark (default: both, the web one first)")
+    parser.add_argument("--accounts", type=int,
+                        help="billing: accounts to generate (default 1,000,000; 10,000 with --quick)")
+    parser.add_argument("--scaling", action="store_true", help="billing: 10k, 100k and 1M accounts")
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds = 3
@@ -392,6 +398,29 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    statuses = []
+    if args.only in (None, "web"):
+        statuses.append(web(args))
+    if args.only in (None, "billing"):
+        statuses.append(billing(args))
+    return max(statuses)
+
+
+def billing(args) -> int:
+    """The billing benchmark (benchmarks/billing.py) in a process of its own: its own database and Django."""
+    command = [sys.executable, str(PROJECT_DIR / "benchmarks" / "billing.py"), "--server", args.server]
+    if args.accounts:
+        command += ["--accounts", str(args.accounts)]
+    elif args.quick:
+        command.append("--quick")
+    if args.scaling:
+        command.append("--scaling")
+    print(flush=True)
+    return subprocess.run(command, cwd=PROJECT_DIR).returncode
+
+
+def web(args) -> int:
+    """The web benchmark: wrk against gunicorn."""
     # Stopped from outside (kill, a CI timeout): still stop gunicorn and drop the database.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     wrk = shutil.which("wrk")
