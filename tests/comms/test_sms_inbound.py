@@ -69,8 +69,8 @@ def test_unknown_number_gets_a_polite_refusal_revealing_nothing(django_capture_o
         response = post({"from": "+7 912 000-00-99", "message": f"ДОЛГ {account.number}"}, as_json=False)
     assert response.status_code == 200
     reply = response.json()["reply"]
-    assert "not connected to Kabinet" in reply
-    assert account.number not in reply and "debt" not in reply.lower()
+    assert reply.startswith("Извините, этот номер телефона не подключён к Кабинету.")  # SMS replies are in Russian
+    assert account.number not in reply and "задолж" not in reply.lower()
     assert sms.outbox == [("+79120000099", reply)]
     log = InboundSms.objects.get()
     assert log.outcome == "unknown_sender" and log.user is None and log.account is None
@@ -86,8 +86,9 @@ def test_debt(django_capture_on_commit_callbacks, alice, account):
     factories.BalanceFactory(account=account, period=dt.date(2026, 10, 1), charged=Decimal("1523.40"))
     with django_capture_on_commit_callbacks(execute=True):
         response = post({"phone": alice.phone, "text": "  dolg   "})
-    assert response.json() == {"reply": "Account 1000200: debt 1 523,40 руб.", "outcome": "ok"}
-    assert sms.outbox == [(alice.phone, "Account 1000200: debt 1 523,40 руб.")]
+    expected = "Лицевой счёт 1000200: задолженность 1 523,40 руб."
+    assert response.json() == {"reply": expected, "outcome": "ok"}
+    assert sms.outbox == [(alice.phone, expected)]
     log = InboundSms.objects.get()
     assert log.account == account and log.command == "debt" and log.reply_notification.status == "sent"
 

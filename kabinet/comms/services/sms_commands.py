@@ -85,7 +85,7 @@ def _debt_reply(user, words) -> tuple[str, object]:
     account, _rest = _pick_account(user, "view", words)
     balance = with_balance(type(account).objects.filter(pk=account.pk)).values_list("balance", flat=True)[0]
     if balance > 0:
-        text = _("Account %(number)s: debt %(amount)s.") % {"number": account.number, "amount": _amount(balance)}
+        text = _("Account %(number)s: debt %(amount)s") % {"number": account.number, "amount": _amount(balance)}
     elif balance < 0:
         text = _("Account %(number)s: overpayment %(amount)s, nothing to pay.") % {
             "number": account.number, "amount": _amount(-balance)}
