@@ -140,3 +140,48 @@ def test_metering_pages_render_without_overflow(metering_data, live_server, brow
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, f"panel-meter-error-{width}.png"), full_page=True)
     context.close()
+
+
+# --- Billing: the turnover sheet and «Расчёт» (issue 4) ------------------------------------------------------
+
+
+@pytest.fixture
+def billing_data(panel_data):
+    from kabinet.billing.models import BillingPeriod, BillingRun
+
+    org = panel_data["org"]
+    accountant = factories.StaffMembershipFactory(organization=org, roles=[Role.DATA_LOADING]).user
+    done = BillingRun.objects.create(organization=org, period=dt.date(2026, 10, 1), status=BillingRun.Status.DONE,
+                                     done=8, total=8, lines=16, amount=Decimal("11268.00"), started_by=accountant)
+    running = BillingRun.objects.create(organization=org, period=dt.date(2026, 11, 1),
+                                        status=BillingRun.Status.RUNNING, done=3, total=8)
+    BillingPeriod.objects.create(organization=org, period=dt.date(2026, 10, 1))
+    client = Client()
+    client.force_login(accountant)
+    return {"cookie": client.cookies[settings.SESSION_COOKIE_NAME].value, "done": done, "running": running}
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (360, 740)])
+def test_billing_pages_render_without_overflow(billing_data, live_server, browser, width, height):
+    context = _context(browser, live_server, billing_data["cookie"], width, height)
+    page = context.new_page()
+    pages = {
+        "turnover": "/panel/turnover/?period_from=2026-10&period_to=2026-10",
+        "billing": "/panel/billing/",
+        "billing-run": f"/panel/billing/runs/{billing_data['done'].pk}/",
+        "billing-running": f"/panel/billing/runs/{billing_data['running'].pk}/",
+        "billing-close": "/panel/billing/close/",
+    }
+    for name, path in pages.items():
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, name
+        assert page.locator("h1").count() == 1
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"{name} overflows by {overflow}px at {width}px"
+        if SHOTS:
+            page.screenshot(path=os.path.join(SHOTS, f"panel-{name}-{width}.png"), full_page=True)
+    # The running run's progress is polled by htmx: the fragment replaces itself and stays one element.
+    page.goto(live_server.url + pages["billing-running"])
+    page.wait_for_timeout(2500)
+    assert page.locator("#run-status").count() == 1 and page.locator("progress").count() == 1
+    context.close()
