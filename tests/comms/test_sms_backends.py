@@ -132,6 +132,8 @@ class FakeSmsc:
 
 
 class _NullClient:
+    """smpplib's PDUs ask a client for sequence numbers; the fake centre sets them itself."""
+
     sequence = 1
 
     def next_sequence(self):
