@@ -265,3 +265,13 @@ KABINET_CODE_TTL_MINUTES = 10  # confirmation codes expire after this many minut
 KABINET_CODE_MAX_ATTEMPTS = 5  # wrong entries before a code is burnt
 KABINET_CODE_RESEND_SECONDS = 60  # throttle between two codes to one recipient
 KABINET_CODES_PER_HOUR = 5  # codes one recipient may get in an hour
+
+# --- Communication (kabinet.comms) ----------------------------------------------------------------
+KABINET_APPEALS_PER_DAY = env.int("KABINET_APPEALS_PER_DAY", default=10)  # new appeals per user per day
+KABINET_ATTACHMENT_MAX_MB = env.int("KABINET_ATTACHMENT_MAX_MB", default=10)
+KABINET_ATTACHMENTS_PER_MESSAGE = env.int("KABINET_ATTACHMENTS_PER_MESSAGE", default=5)
+# Appeal attachments live outside MEDIA_ROOT: they are served only through a permission-checking view.
+KABINET_PRIVATE_MEDIA_ROOT = Path(env.str("KABINET_PRIVATE_MEDIA_ROOT", default=str(DATA_DIR / "private")))
+KABINET_NOTIFY_MAX_ATTEMPTS = env.int("KABINET_NOTIFY_MAX_ATTEMPTS", default=8)
+KABINET_NOTIFY_RETRY_SECONDS = env.int("KABINET_NOTIFY_RETRY_SECONDS", default=60)  # first back-off step
+KABINET_SMS_INBOUND_SECRET = env.str("KABINET_SMS_INBOUND_SECRET", default="")  # empty: the webhook refuses all
