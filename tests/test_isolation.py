@@ -175,6 +175,9 @@ ROUTES = {
     "portal:reading_history": Route("portal", lambda w: {"meter_id": w.meter.pk}),
     # Consumer portal: the account statement (issue 4).
     "portal:account_statement": Route("portal", lambda w: {"pk": w.account.pk}),
+    # API: billing (issue 4).
+    "api:account-statement": Route("api", lambda w: {"pk": w.account.pk}),
+    "api:report-turnover": Route("api", is_list=True),
 }
 
 UNSCOPED = {

@@ -22,6 +22,21 @@ class ItemErrors(exceptions.APIException):
         super().__init__(detail, self.default_code)
 
 
+class ParameterErrors(exceptions.APIException):
+    """A 400 for bad query parameters: `errors` is {parameter: [messages]} like any field errors, and
+    `detail` names the first problem ("from: Use the form YYYY-MM, e.g. 2026-11.") instead of the bare
+    "Invalid input."."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+
+    def __init__(self, errors: dict):
+        self.errors = {name: [str(message) for message in messages] for name, messages in errors.items()}
+        name, messages = next(iter(self.errors.items()))
+        detail = messages[0] if name == api_settings.NON_FIELD_ERRORS_KEY else f"{name}: {messages[0]}"
+        super().__init__(detail, self.default_code)
+
+
 def item_errors_from_serializer(errors) -> list[dict]:
     """DRF errors of a serializer with a `readings` list → [{"index", "field", "code", "message"}]:
     an item's field errors carry its index; errors of the request as a whole have index null."""
@@ -62,7 +77,7 @@ def exception_handler(exc, context):
     data = response.data
     if isinstance(data, dict) and "detail" in data:
         body = {"detail": str(data["detail"]), "code": getattr(data["detail"], "code", "error")}
-        if isinstance(exc, ItemErrors):
+        if isinstance(exc, ItemErrors | ParameterErrors):
             body["errors"] = exc.errors
     else:
         body = {"detail": str(INVALID_INPUT), "code": "invalid", "errors": data}

@@ -8,16 +8,18 @@ sub-organisations (`core.tenancy.staff_organizations`) and, with the "readings" 
 exactly like a missing object.
 """
 
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 
 from kabinet.accounts.selectors import own_link, with_own_link
 from kabinet.accounts.services import linked_accounts
 from kabinet.billing.selectors import with_balance
+from kabinet.core.models import Organization
 from kabinet.core.roles import Role
-from kabinet.core.tenancy import staff_memberships, staff_organizations
+from kabinet.core.tenancy import is_operator, staff_memberships, staff_organizations
 from kabinet.metering import selectors as metering
 from kabinet.metering.models import Meter, Reading
-from kabinet.registry.models import PersonalAccount
+from kabinet.panel.scope import TURNOVER_ROLES  # the panel's turnover page and this API: one rule
+from kabinet.registry.models import Building, PersonalAccount
 
 
 def visible_accounts(user):
@@ -126,3 +128,30 @@ def can_review_readings(user) -> bool:
 def reviewable_reading(user, reading_id) -> Reading | None:
     """A reading of the user's organisations (staff, "readings" role); None → 404."""
     return metering.staff_readings(user).filter(pk=reading_id).first()
+
+
+# --- Billing: the account statement and the turnover sheet (issue 4) ----------------------------------
+
+
+def visible_account(user, account_id) -> PersonalAccount | None:
+    """One account exactly as `GET /accounts/{id}/` finds it (`visible_accounts`); None → 404."""
+    return visible_accounts(user).filter(pk=account_id).first()
+
+
+def turnover_organizations(user):
+    """Organisations whose turnover sheet `user` may read: where they hold one of the panel's turnover
+    roles (sub-organisations included), every one for the operator; None when the user holds neither
+    role anywhere (a 403). One query for the memberships; the result is a lazy queryset."""
+    if is_operator(user):
+        return Organization.objects.all()
+    roots = [m.organization for m in staff_memberships(user).select_related("organization")
+             if any(role in m.roles for role in TURNOVER_ROLES)]
+    if not roots:
+        return None
+    return Organization.objects.subtree_of(roots)
+
+
+def turnover_building(organizations, building_id) -> Building | None:
+    """The building if `organizations` have accounts in it; None → 404, like a missing one."""
+    in_scope = PersonalAccount.objects.filter(organization__in=organizations, premises__building=OuterRef("pk"))
+    return Building.objects.filter(Exists(in_scope), pk=building_id).first()
