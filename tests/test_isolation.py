@@ -11,6 +11,7 @@ World: organisation A with `account_a` (owner alice, delegate bob with all right
   page without A's data; A's markers never appear in the body; and nothing in the database changed.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,7 +21,10 @@ from rest_framework.test import APIClient
 
 from kabinet.accounts.models import AccountLink, ApiToken, User
 from kabinet.accounts.services import issue_api_token
+from kabinet.billing.models import Balance, BillingPeriod, BillingRun, BillingSchedule, Charge, Payment
+from kabinet.comms.models import Announcement, Appeal, AppealMessage
 from kabinet.core.models import Membership, Organization
+from kabinet.core.money import add_months
 from kabinet.metering.models import Meter, Reading, ReadingSettings
 from kabinet.registry.models import PersonalAccount
 from tests import factories
@@ -40,16 +44,6 @@ class Route:
 
 def _none(world):
     return {}
-
-
-def _billing_run(world):
-    """A finished billing run of A (billing, issue 4), made on first use."""
-    from datetime import date
-
-    from kabinet.billing.models import BillingRun
-
-    return BillingRun.objects.get_or_create(organization=world.org_a, period=date(2026, 10, 1),
-                                            defaults={"status": "done"})[0]
 
 
 ROUTES = {
@@ -137,7 +131,7 @@ ROUTES = {
     "panel:billing_runs": Route(
         "panel", post=lambda w: {"organization": str(w.org_a.pk), "period": "2026-10"}, is_list=True
     ),
-    "panel:billing_run_detail": Route("panel", lambda w: {"pk": _billing_run(w).pk}),
+    "panel:billing_run_detail": Route("panel", lambda w: {"pk": w.billing_run.pk}),
     "panel:billing_schedule": Route(
         "panel", post=lambda w: {"organization": str(w.org_a.pk), "close_day": "26", "month": "current"},
         is_list=True,
@@ -232,6 +226,7 @@ class World:
     membership_a: Membership
     meter: Meter = None  # an individual meter on `account`
     reading: Reading = None  # its pending (new) reading, for review routes
+    billing_run: BillingRun = None  # a finished billing run of A
     personas: dict = field(default_factory=dict)
     stranger_contact: str = ""
 
@@ -254,13 +249,25 @@ def world(db):
     meter = MeterFactory(account=account, serial_number="SEKRET-4242")
     ReadingFactory(meter=meter, value=Decimal("100"))
     reading = ReadingFactory(meter=meter, value=Decimal("104.5"), status=Reading.Status.NEW, submitted_by=alice)
-    world = World(org_a, account, alice, bob_link, membership_a, meter=meter, reading=reading,
+    # A's money, so that reports and statements have A's rows to leak if scoping broke.
+    factories.BalanceFactory(account=account, period=dt.date.today().replace(day=1), charged=Decimal("4242.42"))
+    factories.BalanceFactory(account=account, period=add_months(dt.date.today().replace(day=1), -1))
+    billing_run = BillingRun.objects.create(organization=org_a, period=dt.date(2026, 10, 1), status="done")
+    world = World(org_a, account, alice, bob_link, membership_a, meter=meter, reading=reading, billing_run=billing_run,
                   stranger_contact="charlie@example.com")
     world.personas = {"charlie": charlie, "staff_b": staff_b, "staff_a": membership_a.user}
     return world
 
 
 MARKERS = ("SEKRET-4242", "4242420", SECRET_HOLDER, "alice-secret@example.com", "+79120004242", "bob-delegate@example.com")
+
+
+FINGERPRINTED = (
+    User, AccountLink, Membership, Organization, PersonalAccount, ApiToken,
+    Meter, Reading, ReadingSettings,
+    Balance, BillingPeriod, BillingRun, BillingSchedule, Charge, Payment,
+    Appeal, AppealMessage, Announcement,
+)
 
 
 def fingerprint():
@@ -270,8 +277,7 @@ def fingerprint():
     def rows(model):
         return [{k: v for k, v in row.items() if k not in volatile} for row in model.objects.order_by("pk").values()]
 
-    models = (User, AccountLink, Membership, Organization, PersonalAccount, ApiToken, Meter, Reading, ReadingSettings)
-    return [rows(m) for m in models]
+    return [rows(m) for m in FINGERPRINTED]
 
 
 def strangers_for(route: Route):

@@ -14,11 +14,10 @@ from kabinet.accounts.selectors import own_link, with_own_link
 from kabinet.accounts.services import linked_accounts
 from kabinet.billing.selectors import with_balance
 from kabinet.core.models import Organization
-from kabinet.core.roles import Role
+from kabinet.core.roles import TURNOVER_ROLES, Role
 from kabinet.core.tenancy import is_operator, staff_memberships, staff_organizations
 from kabinet.metering import selectors as metering
 from kabinet.metering.models import Meter, Reading
-from kabinet.panel.scope import TURNOVER_ROLES  # the panel's turnover page and this API: one rule
 from kabinet.registry.models import Building, PersonalAccount
 
 

@@ -18,3 +18,7 @@ class Role(models.TextChoices):
 
 
 ALL_ROLES = [role.value for role in Role]
+
+# Who may read money reports (the turnover sheet) and run billing: one rule for the panel and the API.
+TURNOVER_ROLES = (Role.DATA_LOADING, Role.ORGANIZATION)
+BILLING_ROLE = Role.DATA_LOADING

@@ -17,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 
 from kabinet.core.models import Organization
-from kabinet.core.roles import Role
+from kabinet.core.roles import BILLING_ROLE, TURNOVER_ROLES, Role
 from kabinet.core.tenancy import is_operator, staff_memberships, staff_organizations
 
 SESSION_KEY = "panel_organization"
@@ -39,8 +39,6 @@ METER_ROLES = (Role.READINGS, Role.MANUAL_EDITING)
 SETTINGS_ROLES = (Role.ORGANIZATION, Role.CHANNELS)
 # The turnover sheet is read by those who load the data and by the organisation's management; billing
 # runs and closing periods belong to those who load the data the runs bill.
-TURNOVER_ROLES = (Role.DATA_LOADING, Role.ORGANIZATION)
-BILLING_ROLE = Role.DATA_LOADING
 
 
 # The modules of seed 003 built so far, in the order of its menu.

@@ -16,9 +16,10 @@ from kabinet.billing import reports, tasks
 from kabinet.billing.models import BillingPeriod, BillingRun, BillingSchedule
 from kabinet.billing.services import BillingError, close_period
 from kabinet.core.money import period_start
+from kabinet.core.roles import BILLING_ROLE, TURNOVER_ROLES
 from kabinet.panel import selectors
 from kabinet.panel.billing_forms import BillingRunForm, ClosePeriodForm, ScheduleForm, TurnoverFilterForm
-from kabinet.panel.scope import BILLING_ROLE, TURNOVER_ROLES, panel_view
+from kabinet.panel.scope import panel_view
 from kabinet.panel.views.common import paginate
 from kabinet.registry.models import PersonalAccount
 
