@@ -174,6 +174,7 @@ ROUTES = {
     "api:report-turnover": Route("api", is_list=True),
 }
 
+SETTINGS_REASON = "acts on the caller's own profile only (name, contacts by code, notifications, password)"
 UNSCOPED = {
     "healthz": "liveness probe, no data",
     "set_language": "stores the chosen language only",
@@ -188,6 +189,18 @@ UNSCOPED = {
     "portal:register_resend": "resends to the phone of the caller's own registration",
     "portal:register_password": "only after the caller's own SMS code",
     "portal:penalty_calculator": "public calculator: what is typed in and the public key rate table, no account data",
+    "portal:settings": SETTINGS_REASON,
+    "portal:settings_name": SETTINGS_REASON,
+    "portal:settings_email": SETTINGS_REASON,
+    "portal:settings_email_confirm": SETTINGS_REASON,
+    "portal:settings_email_resend": SETTINGS_REASON,
+    "portal:settings_email_cancel": SETTINGS_REASON,
+    "portal:settings_phone": SETTINGS_REASON,
+    "portal:settings_phone_confirm": SETTINGS_REASON,
+    "portal:settings_phone_resend": SETTINGS_REASON,
+    "portal:settings_phone_cancel": SETTINGS_REASON,
+    "portal:settings_notifications": SETTINGS_REASON,
+    "portal:settings_password": SETTINGS_REASON,
     "api:root": "links only",
     "api:auth-token": "issues a token for the caller's own credentials",
     "api:schema": "public API description",

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kabinet.portal.views import accounts, auth, readings, registration, statement
+from kabinet.portal.views import settings as settings_views
 
 app_name = "portal"
 urlpatterns = [
@@ -26,4 +27,22 @@ urlpatterns = [
     path("readings/confirm/", readings.readings_confirm_view, name="readings_confirm"),
     path("readings/<int:meter_id>/", readings.readings_view, name="meter_readings"),
     path("readings/<int:meter_id>/history/", readings.reading_history_view, name="reading_history"),
+    path("settings/", settings_views.settings_view, name="settings"),
+    path("settings/name/", settings_views.settings_name_view, name="settings_name"),
+    path("settings/email/", settings_views.settings_email_view, name="settings_email"),
+    path("settings/email/confirm/", settings_views.settings_confirm_view, {"kind": "email"},
+         name="settings_email_confirm"),
+    path("settings/email/resend/", settings_views.settings_resend_view, {"kind": "email"},
+         name="settings_email_resend"),
+    path("settings/email/cancel/", settings_views.settings_cancel_view, {"kind": "email"},
+         name="settings_email_cancel"),
+    path("settings/phone/", settings_views.settings_phone_view, name="settings_phone"),
+    path("settings/phone/confirm/", settings_views.settings_confirm_view, {"kind": "phone"},
+         name="settings_phone_confirm"),
+    path("settings/phone/resend/", settings_views.settings_resend_view, {"kind": "phone"},
+         name="settings_phone_resend"),
+    path("settings/phone/cancel/", settings_views.settings_cancel_view, {"kind": "phone"},
+         name="settings_phone_cancel"),
+    path("settings/notifications/", settings_views.settings_notifications_view, name="settings_notifications"),
+    path("settings/password/", settings_views.settings_password_view, name="settings_password"),
 ]
