@@ -140,6 +140,36 @@ ROUTES = {
         "panel", post=lambda w: {"organization": str(w.org_a.pk), "period": "2026-10", "confirm": "on"},
         is_list=True,
     ),
+    # Staff panel: appeals and announcements (issue 6).
+    "panel:appeal_list": Route("panel", is_list=True),
+    "panel:appeal_detail": Route("panel", lambda w: {"pk": w.appeal.pk}),
+    "panel:appeal_reply": Route("panel", lambda w: {"pk": w.appeal.pk}, lambda w: {"text": "Захват"}),
+    "panel:appeal_note": Route("panel", lambda w: {"pk": w.appeal.pk}, lambda w: {"text": "Захват"}),
+    "panel:appeal_assign": Route(
+        "panel", lambda w: {"pk": w.appeal.pk}, lambda w: {"assignee": str(w.membership_a.user_id)}
+    ),
+    "panel:appeal_status": Route("panel", lambda w: {"pk": w.appeal.pk}, lambda w: {"status": "closed"}),
+    "panel:appeal_attachment": Route("panel", lambda w: {"pk": w.attachment.pk}),
+    "panel:appeal_categories": Route(
+        "panel", post=lambda w: {"organization": str(w.org_a.pk), "name": "Захват", "deadline_days": "1"},
+        is_list=True,
+    ),
+    "panel:appeal_category": Route(
+        "panel", lambda w: {"pk": w.appeal.category_id}, lambda w: {"name": "Захват", "deadline_days": "1"}
+    ),
+    "panel:announcement_list": Route("panel", is_list=True),
+    "panel:announcement_create": Route(
+        "panel", post=lambda w: {"organization": str(w.org_a.pk), "title": "Захват", "text": "Захват",
+                                 "kind": "emergency", "audience": "organization", "publish": "now"},
+        is_list=True,
+    ),
+    "panel:announcement_detail": Route("panel", lambda w: {"pk": w.announcement.pk}),
+    "panel:announcement_edit": Route(
+        "panel", lambda w: {"pk": w.announcement.pk},
+        lambda w: {"title": "Захват", "text": "Захват", "kind": "ordinary", "audience": "organization"},
+    ),
+    "panel:announcement_publish": Route("panel", lambda w: {"pk": w.announcement.pk}, _none),
+    "panel:announcement_withdraw": Route("panel", lambda w: {"pk": w.announcement.pk}, _none),
     # API.
     "api:me": Route("api", is_list=True),
     "api:account-list": Route("api", is_list=True),
@@ -169,6 +199,17 @@ ROUTES = {
     "portal:reading_history": Route("portal", lambda w: {"meter_id": w.meter.pk}),
     # Consumer portal: the account statement (issue 4).
     "portal:account_statement": Route("portal", lambda w: {"pk": w.account.pk}),
+    # Consumer portal: appeals and news (issue 6).
+    "portal:appeal_list": Route("portal", is_list=True),
+    "portal:appeal_create": Route("portal", post=lambda w: {
+        "account": w.account.pk, "category": w.appeal.category_id, "subject": "Захват", "text": "Захват"}, is_list=True),
+    "portal:appeal_detail": Route("portal", lambda w: {"pk": w.appeal.pk}),
+    "portal:appeal_reply": Route("portal", lambda w: {"pk": w.appeal.pk}, lambda w: {"text": "Захват"}),
+    "portal:appeal_rate": Route("portal", lambda w: {"pk": w.appeal.pk}, lambda w: {"rating": "1"}),
+    "portal:appeal_attachment": Route("portal", lambda w: {"pk": w.attachment.pk}),
+    "portal:news": Route("portal", is_list=True),
+    "portal:news_read_all": Route("portal", post=_none, is_list=True),
+    "portal:news_detail": Route("portal", lambda w: {"pk": w.announcement.pk}),
     # API: billing (issue 4).
     "api:account-statement": Route("api", lambda w: {"pk": w.account.pk}),
     "api:report-turnover": Route("api", is_list=True),
@@ -240,12 +281,15 @@ class World:
     meter: Meter = None  # an individual meter on `account`
     reading: Reading = None  # its pending (new) reading, for review routes
     billing_run: BillingRun = None  # a finished billing run of A
+    appeal: Appeal = None  # alice's appeal about `account` (issue 6)
+    attachment: object = None  # its attachment
+    announcement: Announcement = None  # a published announcement for A's accounts
     personas: dict = field(default_factory=dict)
     stranger_contact: str = ""
 
 
 @pytest.fixture
-def world(db):
+def world(db, settings, tmp_path):
     org_a = factories.OrganizationFactory(name=ORG_A_NAME, inn="7799000001")
     account = factories.AccountFactory(organization=org_a, number="4242420", holder_name=SECRET_HOLDER)
     alice = factories.UserFactory(email="alice-secret@example.com", phone="+79120004242")
@@ -269,6 +313,18 @@ def world(db):
     world = World(org_a, account, alice, bob_link, membership_a, meter=meter, reading=reading, billing_run=billing_run,
                   stranger_contact="charlie@example.com")
     world.personas = {"charlie": charlie, "staff_b": staff_b, "staff_a": membership_a.user}
+    # Communication (issue 6): alice's appeal with an attached file, and an announcement for A's accounts.
+    from kabinet.comms.models import AppealCategory
+    from kabinet.comms.services import announcements, appeals
+    from tests.comms.files import PDF, upload
+
+    settings.KABINET_PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    category = AppealCategory.objects.create(organization=org_a, name="Вопрос")
+    world.appeal = appeals.create_appeal(alice, account.pk, category_id=category.pk, subject="Обращение SEKRET-4242",
+                                         text="Текст SEKRET-4242", files=[upload("SEKRET-4242.pdf", PDF)])
+    world.attachment = world.appeal.messages.get().attachments.get()
+    world.announcement = announcements.publish_announcement(membership_a.user, announcements.create_announcement(
+        membership_a.user, org_a, title="Объявление SEKRET-4242", text="Для А").pk)
     return world
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kabinet.portal.views import accounts, auth, readings, registration, statement
+from kabinet.portal.views import accounts, appeals, auth, news, readings, registration, statement
 from kabinet.portal.views import settings as settings_views
 
 app_name = "portal"
@@ -27,6 +27,15 @@ urlpatterns = [
     path("readings/confirm/", readings.readings_confirm_view, name="readings_confirm"),
     path("readings/<int:meter_id>/", readings.readings_view, name="meter_readings"),
     path("readings/<int:meter_id>/history/", readings.reading_history_view, name="reading_history"),
+    path("appeals/", appeals.appeal_list_view, name="appeal_list"),
+    path("appeals/new/", appeals.appeal_create_view, name="appeal_create"),
+    path("appeals/<int:pk>/", appeals.appeal_detail_view, name="appeal_detail"),
+    path("appeals/<int:pk>/reply/", appeals.appeal_reply_view, name="appeal_reply"),
+    path("appeals/<int:pk>/rate/", appeals.appeal_rate_view, name="appeal_rate"),
+    path("appeals/files/<int:pk>/", appeals.appeal_attachment_view, name="appeal_attachment"),
+    path("news/", news.news_list_view, name="news"),
+    path("news/read-all/", news.news_read_all_view, name="news_read_all"),
+    path("news/<int:pk>/", news.news_detail_view, name="news_detail"),
     path("settings/", settings_views.settings_view, name="settings"),
     path("settings/name/", settings_views.settings_name_view, name="settings_name"),
     path("settings/email/", settings_views.settings_email_view, name="settings_email"),

@@ -14,6 +14,7 @@ from kabinet.accounts.models import AccountLink
 from kabinet.accounts.selectors import linked_accounts_with_link, own_link
 from kabinet.billing.selectors import balance_history, total_balance, with_balance
 from kabinet.portal.forms import AccountProofForm, ConfirmForm, GrantAccessForm
+from kabinet.portal.views.news import dashboard_news
 
 RIGHT_LABELS = {
     "view": gettext_lazy("view"),
@@ -39,7 +40,7 @@ def dashboard_view(request):
     return render(
         request,
         "portal/dashboard.html",
-        {"accounts": accounts, "total": total_balance(accounts)},
+        {"accounts": accounts, "total": total_balance(accounts), **dashboard_news(request.user)},
     )
 
 
