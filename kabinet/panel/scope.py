@@ -49,6 +49,8 @@ MODULES = [
     Module("users", _("Users"), "panel:user_list", Role.USERS),
     Module("meters", _("Meters"), "panel:meter_list", METER_ROLES),
     Module("readings", _("Readings"), "panel:reading_list", Role.READINGS),
+    Module("appeals", _("Appeals"), "panel:appeal_list", Role.APPEALS),
+    Module("announcements", _("Announcements"), "panel:announcement_list", Role.ANNOUNCEMENTS),
     Module("staff", _("Staff"), "panel:staff_list", Role.STAFF),
     Module("reading_settings", _("Reading settings"), "panel:reading_settings", SETTINGS_ROLES),
     Module("billing", _("Billing"), "panel:billing_runs", BILLING_ROLE),

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from kabinet.panel.views import (
+    announcements,
+    appeals,
     billing,
     common,
     meters,
@@ -51,4 +53,19 @@ urlpatterns = [
     path("billing/runs/<int:pk>/", billing.billing_run_detail, name="billing_run_detail"),
     path("billing/schedule/", billing.billing_schedule, name="billing_schedule"),
     path("billing/close/", billing.billing_close_period, name="billing_close_period"),
+    path("appeals/", appeals.appeal_list, name="appeal_list"),
+    path("appeals/categories/", appeals.appeal_categories, name="appeal_categories"),
+    path("appeals/categories/<int:pk>/", appeals.appeal_categories, name="appeal_category"),
+    path("appeals/files/<int:pk>/", appeals.appeal_attachment, name="appeal_attachment"),
+    path("appeals/<int:pk>/", appeals.appeal_detail, name="appeal_detail"),
+    path("appeals/<int:pk>/reply/", appeals.appeal_reply, name="appeal_reply"),
+    path("appeals/<int:pk>/note/", appeals.appeal_note, name="appeal_note"),
+    path("appeals/<int:pk>/assign/", appeals.appeal_assign, name="appeal_assign"),
+    path("appeals/<int:pk>/status/", appeals.appeal_status, name="appeal_status"),
+    path("announcements/", announcements.announcement_list, name="announcement_list"),
+    path("announcements/new/", announcements.announcement_create, name="announcement_create"),
+    path("announcements/<int:pk>/", announcements.announcement_detail, name="announcement_detail"),
+    path("announcements/<int:pk>/edit/", announcements.announcement_edit, name="announcement_edit"),
+    path("announcements/<int:pk>/publish/", announcements.announcement_publish, name="announcement_publish"),
+    path("announcements/<int:pk>/withdraw/", announcements.announcement_withdraw, name="announcement_withdraw"),
 ]

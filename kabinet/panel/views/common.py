@@ -29,10 +29,16 @@ def summary(request):
     awaiting = None
     if scope.has_role(Role.READINGS):
         awaiting = selectors.readings_awaiting_review(scope.orgs(Role.READINGS))
+    appeals = None
+    if scope.has_role(Role.APPEALS):
+        from kabinet.panel.views.appeals import summary_counts
+
+        appeals = summary_counts(request.user, scope.orgs(Role.APPEALS))  # one query
     return render(request, "panel/summary.html", {
         "stats": selectors.summary(scope.orgs()),
         "current": scope.current,
         "awaiting_review": awaiting,
+        "appeals": appeals,
     })
 
 
