@@ -284,3 +284,17 @@ def test_summary_counts_new_and_overdue(as_user, handler, alice, account, catego
 
 def test_summary_has_no_appeal_counts_without_the_role(as_user, org, make_staff):
     assert as_user(make_staff(org, [Role.USERS])).get(_url("summary")).context["appeals"] is None
+
+
+def test_summary_query_count_with_the_appeals_role(as_user, org, make_staff, alice, account, category,
+                                                    django_assert_num_queries):
+    """The summary's 9 queries (tests/panel/test_summary.py) plus one for the appeal counts."""
+    client = as_user(make_staff(org, [Role.APPEALS]))
+    write(alice, account, category)
+    client.get(_url("summary"))
+    with django_assert_num_queries(10):
+        client.get(_url("summary"))
+    for _ in range(5):
+        write(alice, account, category)
+    with django_assert_num_queries(10):
+        client.get(_url("summary"))

@@ -45,10 +45,11 @@ def appeal_staff(organizations):
     return users
 
 
-def summary_counts(user, organizations) -> dict:
-    """New and overdue appeals for the summary, narrowed like the rest of it; one query."""
+def summary_counts(scope) -> dict:
+    """New and overdue appeals for the summary, narrowed like the rest of it: one query (the
+    organisations come from the memberships already loaded)."""
     today = timezone.localdate()
-    return comms.staff_appeals(user).filter(organization__in=organizations).aggregate(
+    return Appeal.objects.filter(organization__in=scope.orgs((Role.APPEALS,))).aggregate(
         new=Count("pk", filter=Q(status=Appeal.Status.NEW)),
         overdue=Count("pk", filter=Q(status__in=rules.OPEN_STATUSES, due_date__lt=today)),
     )

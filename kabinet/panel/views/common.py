@@ -33,7 +33,7 @@ def summary(request):
     if scope.has_role(Role.APPEALS):
         from kabinet.panel.views.appeals import summary_counts
 
-        appeals = summary_counts(request.user, scope.orgs(Role.APPEALS))  # one query
+        appeals = summary_counts(scope)  # one query
     return render(request, "panel/summary.html", {
         "stats": selectors.summary(scope.orgs()),
         "current": scope.current,
