@@ -3,7 +3,7 @@ attachments, announcements visible to a user with unread counts (constant querie
 
 import datetime as dt
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import BooleanField, Count, Exists, F, OuterRef, Prefetch, Q, Value
 from django.utils import timezone
 
 from kabinet.accounts.services import linked_accounts
@@ -179,7 +179,8 @@ def visible_announcements(user, now: dt.datetime | None = None):
     Two queries whatever the number of accounts and announcements (the accounts, then the list)."""
     accounts = _user_accounts(user)
     if not accounts:
-        return Announcement.objects.none()
+        # Empty, but with the same annotation, so callers can filter on `is_read` either way.
+        return Announcement.objects.none().annotate(is_read=Value(False, output_field=BooleanField()))
     reads = AnnouncementRead.objects.filter(announcement_id=OuterRef("pk"), user_id=user.pk)
     return (Announcement.objects.live(now).filter(_audience_q(accounts))
             .select_related("organization")
@@ -189,10 +190,7 @@ def visible_announcements(user, now: dt.datetime | None = None):
 
 def unread_announcement_count(user, now: dt.datetime | None = None) -> int:
     """The dashboard badge (seed 003: «Объявления 384»): two queries."""
-    announcements = visible_announcements(user, now)
-    if not announcements.query.is_empty():
-        announcements = announcements.filter(is_read=False)
-    return announcements.count()
+    return visible_announcements(user, now).filter(is_read=False).count()
 
 
 def get_announcement_for_user(user, announcement_id, now=None) -> Announcement | None:

@@ -177,3 +177,14 @@ def test_public_news(staff, org):
     publish(staff, org, title="Для всех", is_public=True)
     publish(staff, org, title="Жильцам")
     assert [a.title for a in selectors.public_announcements(org)] == ["Для всех"]
+
+
+def test_a_user_without_accounts_has_no_news_and_can_mark_all_read(db):
+    from kabinet.comms.selectors import unread_announcement_count, visible_announcements
+    from kabinet.comms.services.announcements import mark_all_announcements_read
+    from tests.factories import UserFactory
+
+    loner = UserFactory()
+    assert list(visible_announcements(loner).filter(is_read=False)) == []
+    assert unread_announcement_count(loner) == 0
+    assert mark_all_announcements_read(loner) == 0
