@@ -170,8 +170,6 @@ def test_edit_a_draft_silently(as_user, editor, org, account):
     assert set(draft.accounts.all()) == {account, other}
 
 
-@pytest.mark.xfail(reason="comms.edit_announcement saves before _set_audience sets the kind: a draft's audience "
-                          "kind is not stored (reported; the panel passes it)", strict=True)
 def test_edit_a_draft_changes_the_audience_kind(as_user, editor, draft, org, account):
     as_user(editor).post(_url("announcement_edit", draft.pk), _form(org, audience="accounts",
                                                                     accounts=account.number))

@@ -199,13 +199,14 @@ def edit_announcement(user, announcement_id, changes: dict, *, buildings=None, s
             announcement.version += 1
         for name, value in changed.items():
             setattr(announcement, name, value)
-        announcement.save()
         if not published and (audience or buildings is not None or streets is not None or accounts is not None):
+            # Sets `announcement.audience` too, so the row is saved after it.
             _set_audience(announcement, announcement.organization, audience or announcement.audience,
                           buildings if buildings is not None else announcement.buildings.all(),
                           streets if streets is not None else [(s.settlement, s.street)
                                                                for s in announcement.streets.all()],
                           accounts if accounts is not None else announcement.accounts.all())
+        announcement.save()
     return announcement
 
 
