@@ -174,10 +174,11 @@ def _user_accounts(user) -> list:
                       "premises__building__street", "premises__building_id", "premises_id"))
 
 
-def visible_announcements(user, now: dt.datetime | None = None):
+def visible_announcements(user, now: dt.datetime | None = None, *, accounts=None):
     """Live announcements for the user's accounts, annotated `is_read`; pinned first, then newest.
-    Two queries whatever the number of accounts and announcements (the accounts, then the list)."""
-    accounts = _user_accounts(user)
+    Two queries whatever the number of accounts and announcements (the accounts, then the list); one
+    when the caller already holds the user's accounts (with organisation and building loaded)."""
+    accounts = _user_accounts(user) if accounts is None else accounts
     if not accounts:
         # Empty, but with the same annotation, so callers can filter on `is_read` either way.
         return Announcement.objects.none().annotate(is_read=Value(False, output_field=BooleanField()))

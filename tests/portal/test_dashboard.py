@@ -77,9 +77,9 @@ def test_dashboard_query_count_does_not_grow_with_accounts_and_months(login, dja
     make_accounts(many, 5, 12)
     client = login(one)
     client.get(DASHBOARD)  # warm up (session, translations)
-    # session, user, accounts with links and balances; then communication (issue 6): the accounts for
-    # the news audience, unread announcements, the latest news, appeals with unread replies.
-    with django_assert_num_queries(7) as one_ctx:
+    # session, user, accounts with links and balances (which also decide the news audience); then
+    # communication (issue 6): unread announcements, the latest news, appeals with unread replies.
+    with django_assert_num_queries(6) as one_ctx:
         response = client.get(DASHBOARD)
     assert response.status_code == 200
     queries_for_one = len(one_ctx.captured_queries)

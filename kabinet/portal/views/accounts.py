@@ -40,7 +40,7 @@ def dashboard_view(request):
     return render(
         request,
         "portal/dashboard.html",
-        {"accounts": accounts, "total": total_balance(accounts), **dashboard_news(request.user)},
+        {"accounts": accounts, "total": total_balance(accounts), **dashboard_news(request.user, accounts)},
     )
 
 

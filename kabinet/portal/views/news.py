@@ -46,10 +46,11 @@ def news_read_all_view(request):
     return redirect("portal:news")
 
 
-def dashboard_news(user, latest: int = 3) -> dict:
-    """The home screen's share of communication, in four queries whatever the numbers: the user's
-    accounts (for the audience), unread announcements, the latest ones, appeals with unread replies."""
-    announcements = selectors.visible_announcements(user)
+def dashboard_news(user, accounts, latest: int = 3) -> dict:
+    """The home screen's share of communication, in three queries whatever the numbers: unread
+    announcements, the latest ones, appeals with unread replies (`accounts`: the user's, as loaded
+    for the page, decide the audience)."""
+    announcements = selectors.visible_announcements(user, accounts=accounts)
     empty = announcements.query.is_empty()
     return {
         "unread_news": 0 if empty else announcements.filter(is_read=False).count(),
