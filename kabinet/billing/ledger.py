@@ -100,7 +100,8 @@ def _sums(queryset, key: str, value: str = "amount") -> dict:
 
 def refresh_balances(organization: Organization, account_ids: list[int], from_period: dt.date) -> None:
     """Recompute the balances of the accounts from `from_period` through their latest balance, set-wise
-    (a few aggregate queries and one bulk write per period and batch). Closed periods are never touched."""
+    (one `INSERT … SELECT … ON CONFLICT` per period and batch on PostgreSQL; elsewhere a few aggregate
+    queries and one bulk upsert). Closed periods are never touched."""
     closed = closed_periods(organization)
     if from_period in closed:
         raise BillingError(f"The period {from_period:%m.%Y} is closed.")
@@ -108,37 +109,98 @@ def refresh_balances(organization: Organization, account_ids: list[int], from_pe
         later = set(Balance.objects.filter(ids_in("account_id", ids), period__gt=from_period)
                     .values_list("period", flat=True).distinct())
         periods = sorted({from_period} | {p for p in later if p not in closed})
-        closing: dict[int, Decimal] = {}
-        for row in (Balance.objects.filter(ids_in("account_id", ids), period__lt=from_period)
-                    .order_by("account_id", "period").values_list("account_id", "closing")):
-            closing[row[0]] = row[1]  # ordered by period: the latest wins
+        closing = {} if connection.vendor == "postgresql" else _closings_before(ids, from_period)
         for period in periods:
             if period != from_period and any(c for c in closed if from_period < c < period):
                 break  # a closed period in between keeps its closing; later ones start from it
             _write_period(ids, period, closing)
 
 
+def _closings_before(ids: list[int], period: dt.date) -> dict[int, Decimal]:
+    """account id → the closing of its latest balance before `period` (the next period's opening)."""
+    closing: dict[int, Decimal] = {}
+    for row in (Balance.objects.filter(ids_in("account_id", ids), period__lt=period)
+                .order_by("account_id", "period").values_list("account_id", "closing")):
+        closing[row[0]] = row[1]  # ordered by period: the latest wins
+    return closing
+
+
+BALANCE_FIELDS = ("opening", "charged", "recalculated", "paid", "penalty", "closing")
+
+
 def _write_period(ids: list[int], period: dt.date, closing: dict[int, Decimal]) -> None:
+    """The balances of `ids` for `period`: opening (the latest closing before it) + the period's sums.
+
+    On PostgreSQL one `INSERT … SELECT … ON CONFLICT DO UPDATE` computes and writes them all in the
+    database (`closing` is then not used: the opening is read from the table, which holds the period
+    written just before); elsewhere a few aggregate queries and one bulk upsert."""
+    if connection.vendor == "postgresql":
+        _write_period_sql(ids, period)
+        return
     charges = Charge.objects.filter(ids_in("account_id", ids), period=period)
     charged = _sums(charges.exclude(kind=volumes.RECALCULATION), "account_id")
     recalculated = _sums(charges.filter(kind=volumes.RECALCULATION), "account_id")
     paid = _sums(Payment.objects.filter(ids_in("account_id", ids), period=period), "account_id")
     penalty = _sums(PenaltyCharge.objects.filter(ids_in("account_id", ids), period=period), "account_id")
-    existing = {b.account_id: b for b in Balance.objects.filter(ids_in("account_id", ids), period=period)}
-    update, create = [], []
+    rows = []
     for account_id in ids:
-        balance = existing.get(account_id) or Balance(account_id=account_id, period=period)
-        balance.opening = closing.get(account_id, ZERO)
-        balance.charged = charged.get(account_id, ZERO)
-        balance.recalculated = recalculated.get(account_id, ZERO)
-        balance.paid = paid.get(account_id, ZERO)
-        balance.penalty = penalty.get(account_id, ZERO)
+        balance = Balance(account_id=account_id, period=period, opening=closing.get(account_id, ZERO),
+                          charged=charged.get(account_id, ZERO), recalculated=recalculated.get(account_id, ZERO),
+                          paid=paid.get(account_id, ZERO), penalty=penalty.get(account_id, ZERO))
         balance.closing = balance.compute_closing()
         closing[account_id] = balance.closing
-        (update if balance.pk else create).append(balance)
-    fields = ["opening", "charged", "recalculated", "paid", "penalty", "closing"]
-    Balance.objects.bulk_update(update, fields, batch_size=BATCH)
-    Balance.objects.bulk_create(create, batch_size=BATCH)
+        rows.append(balance)
+    unique = ["account", "period"] if connection.features.supports_update_conflicts_with_target else None
+    Balance.objects.bulk_create(rows, batch_size=BATCH, update_conflicts=True, unique_fields=unique,
+                                update_fields=list(BALANCE_FIELDS))
+
+
+def _write_period_sql(ids: list[int], period: dt.date) -> None:
+    """PostgreSQL: the balances of one period for a batch of accounts in one statement."""
+    def table(model):
+        return connection.ops.quote_name(model._meta.db_table)
+
+    def column(model, name):
+        return connection.ops.quote_name(model._meta.get_field(name).column)
+
+    balance, charge = table(Balance), table(Charge)
+    account, b_period = column(Balance, "account"), column(Balance, "period")
+    columns = ", ".join(column(Balance, name) for name in BALANCE_FIELDS)
+    updates = ", ".join(f"{column(Balance, name)} = EXCLUDED.{column(Balance, name)}" for name in BALANCE_FIELDS)
+
+    def sums(model, *, extra=""):
+        return (f"SELECT {column(model, 'account')} AS account_id, SUM({column(model, 'amount')}) AS total "
+                f"FROM {table(model)} WHERE {column(model, 'account')} = ANY(%(ids)s::bigint[]) "
+                f"AND {column(model, 'period')} = %(period)s{extra} GROUP BY 1")
+
+    kind = column(Charge, "kind")
+    sql = f"""
+        WITH ids AS (SELECT DISTINCT unnest(%(ids)s::bigint[]) AS account_id),
+        charged AS (
+            SELECT {column(Charge, 'account')} AS account_id,
+                   SUM({column(Charge, 'amount')}) FILTER (WHERE {kind} <> %(recalculation)s) AS charged,
+                   SUM({column(Charge, 'amount')}) FILTER (WHERE {kind} = %(recalculation)s) AS recalculated
+            FROM {charge} WHERE {column(Charge, 'account')} = ANY(%(ids)s::bigint[]) AND {column(Charge, 'period')} = %(period)s
+            GROUP BY 1),
+        paid AS ({sums(Payment)}),
+        penalty AS ({sums(PenaltyCharge)}),
+        rows AS (
+            SELECT ids.account_id,
+                   COALESCE((SELECT b.{column(Balance, 'closing')} FROM {balance} b
+                             WHERE b.{account} = ids.account_id AND b.{b_period} < %(period)s
+                             ORDER BY b.{b_period} DESC LIMIT 1), 0) AS opening,
+                   COALESCE(charged.charged, 0) AS charged, COALESCE(charged.recalculated, 0) AS recalculated,
+                   COALESCE(paid.total, 0) AS paid, COALESCE(penalty.total, 0) AS penalty
+            FROM ids LEFT JOIN charged USING (account_id) LEFT JOIN paid USING (account_id)
+                 LEFT JOIN penalty USING (account_id))
+        INSERT INTO {balance} ({account}, {b_period}, {columns})
+        SELECT account_id, %(period)s, opening, charged, recalculated, paid, penalty,
+               opening + charged + recalculated + penalty - paid
+        FROM rows
+        ON CONFLICT ({account}, {b_period}) DO UPDATE SET {updates}"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"ids": [int(i) for i in ids], "period": period,
+                             "recalculation": volumes.RECALCULATION})
 
 
 def open_debts(organization: Organization, account_ids: list[int]) -> dict[int, list[DebtLine]]:

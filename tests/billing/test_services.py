@@ -226,3 +226,26 @@ def test_progress_is_reported_per_batch(org, upkeep):
     services.run_billing(org, D(2026, 5, 1), batch_size=2, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(0, 5), (2, 5), (4, 5), (5, 5)]
     assert Charge.objects.filter(account__in=accounts, period=D(2026, 5, 1)).count() == 5
+
+
+def test_balances_carry_through_later_periods_and_stop_at_a_closed_one(org, account, upkeep, staff):
+    """A change in an earlier period moves the later balances (each opening is the previous closing) and
+    leaves other accounts alone; a closed period in between stops the carry."""
+    other = factories.AccountFactory(organization=org, area=M("10.00"))
+    for month in (1, 2, 3):
+        services.run_billing(org, D(2026, month, 1))
+
+    def closings(acc):
+        return [(b.period.month, b.opening, b.closing) for b in Balance.objects.filter(account=acc).order_by("period")]
+
+    assert closings(account) == [(1, 0, M("1086.00")), (2, M("1086.00"), M("2172.00")), (3, M("2172.00"), M("3258.00"))]
+    services.add_recalculation(other, upkeep, M("-50.00"), reason="Перерасчёт", acting_user=staff, period=D(2026, 1, 5))
+    assert closings(other) == [(1, 0, M("150.00")), (2, M("150.00"), M("350.00")), (3, M("350.00"), M("550.00"))]
+    services.add_recalculation(account, upkeep, M("-86.00"), reason="Перерасчёт", acting_user=staff, period=D(2026, 1, 5))
+    assert closings(other)[-1] == (3, M("350.00"), M("550.00"))
+    assert closings(account) == [(1, 0, M("1000.00")), (2, M("1000.00"), M("2086.00")), (3, M("2086.00"), M("3172.00"))]
+    services.close_period(org, D(2026, 2, 1))
+    services.add_recalculation(account, upkeep, M("-100.00"), reason="Перерасчёт", acting_user=staff,
+                               period=D(2026, 1, 5))
+    assert closings(account) == [(1, 0, M("900.00")), (2, M("1000.00"), M("2086.00")), (3, M("2086.00"), M("3172.00"))]
+    reconciles()
