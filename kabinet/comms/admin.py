@@ -10,6 +10,8 @@ from kabinet.comms.models import (
     AppealMessage,
     InboundSms,
     Notification,
+    ReminderLog,
+    ReminderSettings,
 )
 
 
@@ -62,3 +64,17 @@ class InboundSmsAdmin(admin.ModelAdmin):
     list_filter = ("outcome", "command")
     search_fields = ("phone",)
     readonly_fields = [f.name for f in InboundSms._meta.fields]
+
+
+@admin.register(ReminderSettings)
+class ReminderSettingsAdmin(admin.ModelAdmin):
+    list_display = ("organization", "readings_enabled", "readings_day", "payment_enabled", "payment_days_before",
+                    "debt_enabled", "debt_threshold")
+    raw_id_fields = ("organization",)
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(admin.ModelAdmin):
+    list_display = ("sent_at", "kind", "user", "organization", "period")
+    list_filter = ("kind",)
+    readonly_fields = [f.name for f in ReminderLog._meta.fields]

@@ -32,3 +32,11 @@ def dispatch_due_announcements():
     from kabinet.comms.services.announcements import dispatch_due_announcements as dispatch
 
     return dispatch(now=timezone.now())
+
+
+@db_periodic_task(crontab(hour="10", minute="0"))
+def send_reminders():
+    """Readings, payment and debt reminders per organisation calendar, once a day (idempotent)."""
+    from kabinet.comms.services.reminders import send_reminders as send
+
+    return send()

@@ -9,9 +9,10 @@ from kabinet.comms.models.announcements import (
 from kabinet.comms.models.appeals import Appeal, AppealCategory, AppealMessage, Attachment
 from kabinet.comms.models.inbound import InboundSms
 from kabinet.comms.models.notifications import Notification, NotificationPreference
+from kabinet.comms.models.reminders import ReminderLog, ReminderSettings
 
 __all__ = [
     "Announcement", "AnnouncementRead", "AnnouncementStreet", "AnnouncementVersion",
     "Appeal", "AppealCategory", "AppealMessage", "Attachment",
-    "InboundSms", "Notification", "NotificationPreference",
+    "InboundSms", "Notification", "NotificationPreference", "ReminderLog", "ReminderSettings",
 ]

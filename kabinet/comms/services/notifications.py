@@ -145,6 +145,39 @@ def notify_many(users, template_key: str, context: dict | None = None, channels=
     return len(rows)
 
 
+def notify_each(pairs, template_key: str, channels=(EMAIL,)) -> list[list[Notification]]:
+    """`notify_many` with a context of its own per message: `pairs` is a list of (user id, context).
+    Set-wise: the users and their preferences in two queries, all rows in one bulk insert. Returns,
+    for each pair in order, the rows made for it (empty: inactive, unsubscribed, or no confirmed
+    contact)."""
+    from kabinet.accounts.models import User
+
+    template = messages.get_template(template_key)
+    channels = _check_channels(channels)
+    pairs = list(pairs)
+    if not pairs:
+        return []
+    now = timezone.now()
+    ids = {user_id for user_id, _context in pairs}
+    prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=ids)}
+    users = {u.pk: u for u in User.objects.filter(pk__in=ids, is_active=True).only(
+        "pk", "email", "email_confirmed", "phone", "phone_confirmed")}
+    made, rows = [], []
+    for user_id, context in pairs:
+        user, pref, mine = users.get(user_id), prefs.get(user_id), []
+        if user is not None and (template.urgent or pref is None or pref.wants(template.topic)):
+            for channel in channels:
+                address = _address(user, channel)
+                if address:
+                    mine.append(_row(user, channel, address, template_key, dict(context), pref, now))
+        made.append(mine)
+        rows.extend(mine)
+    with transaction.atomic():
+        created = Notification.objects.bulk_create(rows, batch_size=500)
+        _send_on_commit([row.pk for row in created if row.pk and row.next_attempt_at <= now])
+    return made
+
+
 def _send_on_commit(ids: list[int]) -> None:
     if not ids:
         return
