@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.utils.translation import gettext as _
+
 from kabinet.billing.ledger import ids_in
 from kabinet.billing.loading import Rates
 from kabinet.billing.models import Charge
 from kabinet.billing.rules import charges, volumes
+from kabinet.billing.rules import formatting as fmt
 from kabinet.core.money import add_months, period_start, to_money
 from kabinet.metering.models import Meter, Reading
 from kabinet.metering.rules import zones_for
@@ -182,6 +185,12 @@ class Pricer:
         return self.cached(("price", volume, tariffs, service, unit, zone),
                            lambda: self._price(volume, tariffs, service=service, unit=unit, zone=zone))
 
+    def by_area(self, area: Decimal, tariffs, *, service: str) -> list[charges.ChargeLine]:
+        """`charges.by_area`, priced by `price` (the month's tariff spans found once per set of tariffs)."""
+        volume = volumes.Volume(volumes.AREA, Decimal(area),
+                                _("area %(area)s") % {"area": fmt.number(area, max_decimals=2)})
+        return self.price(volume, tariffs, service=service, unit="м²")
+
     def cached(self, key: tuple, compute) -> list:
         """`compute()`, kept by `key` (which must hold every input of the computation) for the run."""
         lines = self._lines.get(key)
@@ -219,7 +228,7 @@ def _lines(account: AccountRow, service: Service, period: dt.date, rates: Rates,
             return []
         tariffs = tuple(rates.tariffs_for(service.pk, "", building_id))
         return pricer.cached(("area", str(area), tariffs, name), lambda: [
-            (line, None) for line in charges.by_area(area, tariffs, period, service=name)])
+            (line, None) for line in pricer.by_area(area, tariffs, service=name)])
     if method == Service.Method.FIXED:
         tariffs = tuple(rates.tariffs_for(service.pk, "", building_id))
         return pricer.cached(("fixed", tariffs, name), lambda: [

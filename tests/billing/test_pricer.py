@@ -30,3 +30,14 @@ def test_the_same_lines_as_charges_price(language, volume, tariffs, zone):
         expected = charges.price(v, tariffs, PERIOD, service="Вода", unit="м³", zone=zone)
         assert pricer.price(v, tariffs, service="Вода", unit="м³", zone=zone) == expected
         assert pricer.price(v, list(tariffs), service="Вода", unit="м³", zone=zone) == expected  # reused
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("tariffs", [WHOLE, SPLIT, GAP, ()])
+@pytest.mark.parametrize("area", [Decimal("54.30"), Decimal("54.3"), Decimal("1234.56"), Decimal("0.5"), 12])
+def test_by_area_the_same_lines_as_charges_by_area(language, tariffs, area):
+    with translation.override(language):
+        pricer = engine.Pricer(PERIOD)
+        expected = charges.by_area(area, tariffs, PERIOD, service="Содержание")
+        assert pricer.by_area(area, tariffs, service="Содержание") == expected
+        assert pricer.by_area(area, list(tariffs), service="Содержание") == expected  # reused
