@@ -169,7 +169,8 @@ class Pricer:
     - whole results are kept by their inputs (`cached`: the volume with its explanation, or the area,
       or the normative and people; the tariffs; the names), so the thousands of accounts with the same
       area or the same number of residents share one computation. A run has one language (the site's),
-      so the protocols kept are in it.
+      so the protocols kept are in it;
+    - the protocol templates are translated once per run and a price is formatted once.
     A test compares it with `charges.price` over single and split months.
     """
 
@@ -178,6 +179,25 @@ class Pricer:
         self.first, self.last = charges.month_bounds(period)
         self._spans: dict[tuple, list[charges.TariffSpan]] = {}
         self._lines: dict[tuple, list[charges.ChargeLine]] = {}
+        self._texts: dict[str, str] = {}  # msgid → its translation in the run's language
+        self._money: dict[Decimal, str] = {}  # price → `fmt.money(price)`
+
+    def _(self, msgid: str) -> str:
+        """`gettext(msgid)`, looked up once per run (a run has one language)."""
+        text = self._texts.get(msgid)
+        if text is None:
+            text = self._texts[msgid] = _(msgid)
+        return text
+
+    def protocol(self, service: str, explanation: str, unit: str, price: Decimal, amount: Decimal) -> str:
+        """`charges._protocol` of a whole-month line (no share), with the template and the price's text
+        made once per run."""
+        price_text = self._money.get(price)
+        if price_text is None:
+            price_text = self._money[price] = fmt.money(price)
+        values = {"service": service, "quantity": f"{explanation} {unit}" if unit else explanation,
+                  "price": price_text, "amount": fmt.money(amount), "share": ""}
+        return self._("%(service)s: %(quantity)s × %(price)s ₽ = %(amount)s ₽") % values
 
     def price(self, volume: volumes.Volume, tariffs, *, service: str, unit: str,
               zone: str = "") -> list[charges.ChargeLine]:
@@ -188,7 +208,7 @@ class Pricer:
     def by_area(self, area: Decimal, tariffs, *, service: str) -> list[charges.ChargeLine]:
         """`charges.by_area`, priced by `price` (the month's tariff spans found once per set of tariffs)."""
         volume = volumes.Volume(volumes.AREA, Decimal(area),
-                                _("area %(area)s") % {"area": fmt.number(area, max_decimals=2)})
+                                self._("area %(area)s") % {"area": fmt.number(area, max_decimals=2)})
         return self.price(volume, tariffs, service=service, unit="м²")
 
     def cached(self, key: tuple, compute) -> list:
@@ -209,7 +229,7 @@ class Pricer:
             price = spans[0].price
             amount = to_money(volume.volume * price)
             return [charges.ChargeLine(volume.kind, volume.volume, price, amount,
-                                       charges._protocol(service, volume.explanation, unit, price, amount),
+                                       self.protocol(service, volume.explanation, unit, price, amount),
                                        zone, self.first, self.last)]
         return charges.price(volume, tariffs, self.period, service=service, unit=unit, zone=zone)
 
