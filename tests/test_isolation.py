@@ -229,6 +229,7 @@ UNSCOPED = {
     "portal:register_confirm": "needs the SMS code",
     "portal:register_resend": "resends to the phone of the caller's own registration",
     "portal:register_password": "only after the caller's own SMS code",
+    "portal:organization_public": "public page of an active organisation: contacts, requisites and public news only",
     "portal:penalty_calculator": "public calculator: what is typed in and the public key rate table, no account data",
     "portal:settings": SETTINGS_REASON,
     "portal:settings_name": SETTINGS_REASON,

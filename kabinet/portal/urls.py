@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kabinet.portal.views import accounts, appeals, auth, news, readings, registration, statement
+from kabinet.portal.views import organization as organization_views
 from kabinet.portal.views import settings as settings_views
 
 app_name = "portal"
@@ -36,6 +37,7 @@ urlpatterns = [
     path("news/", news.news_list_view, name="news"),
     path("news/read-all/", news.news_read_all_view, name="news_read_all"),
     path("news/<int:pk>/", news.news_detail_view, name="news_detail"),
+    path("org/<int:pk>/", organization_views.organization_public_view, name="organization_public"),
     path("settings/", settings_views.settings_view, name="settings"),
     path("settings/name/", settings_views.settings_name_view, name="settings_name"),
     path("settings/email/", settings_views.settings_email_view, name="settings_email"),
