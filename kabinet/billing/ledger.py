@@ -211,14 +211,14 @@ def open_debts(organization: Organization, account_ids: list[int]) -> dict[int, 
     """
     suppliers = dict(Service.objects.filter(organization=organization).values_list("pk", "supplier_id"))
     principal: dict[tuple, Decimal] = defaultdict(Decimal)
-    for row in (Charge.objects.filter(account_id__in=account_ids).values("account_id", "period", "service_id")
+    for row in (Charge.objects.filter(ids_in("account_id", account_ids)).values("account_id", "period", "service_id")
                 .annotate(total=Sum("amount"))):
         principal[(row["account_id"], row["period"], row["service_id"])] += row["total"]
     penalties: dict[tuple, Decimal] = defaultdict(Decimal)
-    for row in (PenaltyCharge.objects.filter(account_id__in=account_ids).values("account_id", "debt_period")
+    for row in (PenaltyCharge.objects.filter(ids_in("account_id", account_ids)).values("account_id", "debt_period")
                 .annotate(total=Sum("amount"))):
         penalties[(row["account_id"], row["debt_period"])] += row["total"]
-    paid = Allocation.objects.filter(account_id__in=account_ids).filter(
+    paid = Allocation.objects.filter(ids_in("account_id", account_ids)).filter(
         Q(kind=allocation.PRINCIPAL) | Q(kind=allocation.PENALTY))
     for row in paid.values("account_id", "period", "service_id", "kind").annotate(total=Sum("amount")):
         if row["kind"] == allocation.PRINCIPAL:

@@ -24,6 +24,7 @@ from kabinet.billing.ledger import (
     BillingError,
     batches,
     closed_periods,
+    ids_in,
     insert_charges,
     open_debts,
     posting_period,
@@ -108,7 +109,7 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
 
 def _apply_advances(organization: Organization, account_ids: list[int], period: dt.date, limitation_years: int):
     """Advances (overpayments) pay the new charges: per payment, oldest first, by the same rules."""
-    left = (Allocation.objects.filter(account_id__in=account_ids, kind=allocation.ADVANCE)
+    left = (Allocation.objects.filter(ids_in("account_id", account_ids), kind=allocation.ADVANCE)
             .values("account_id", "payment_id").annotate(total=Sum("amount")).filter(total__gt=0)
             .order_by("account_id", "payment_id"))
     left = list(left)
@@ -215,16 +216,16 @@ def compute_penalties(organization: Organization, on_date: dt.date, *, acting_us
 
 def _penalty_rows(account_ids, posted, on_date, table, due) -> list[PenaltyCharge]:
     debts: dict[tuple, Decimal] = {}
-    for row in (Charge.objects.filter(account_id__in=account_ids).values("account_id", "period")
+    for row in (Charge.objects.filter(ids_in("account_id", account_ids)).values("account_id", "period")
                 .annotate(total=Sum("amount"))):
         if due(row["period"]) < on_date:
             debts[(row["account_id"], row["period"])] = row["total"]
     paid: dict[tuple, list] = {}
-    for row in (Allocation.objects.filter(account_id__in=account_ids, kind=allocation.PRINCIPAL)
+    for row in (Allocation.objects.filter(ids_in("account_id", account_ids), kind=allocation.PRINCIPAL)
                 .values("account_id", "period", "paid_on").annotate(total=Sum("amount"))):
         paid.setdefault((row["account_id"], row["period"]), []).append((row["paid_on"], row["total"]))
     earlier: dict[tuple, Decimal] = {}
-    for row in (PenaltyCharge.objects.filter(account_id__in=account_ids).exclude(period=posted)
+    for row in (PenaltyCharge.objects.filter(ids_in("account_id", account_ids)).exclude(period=posted)
                 .values("account_id", "debt_period").annotate(total=Sum("amount"))):
         earlier[(row["account_id"], row["debt_period"])] = row["total"]
     rows = []
