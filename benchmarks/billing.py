@@ -238,6 +238,8 @@ def measure(accounts: int, *, server: str, database: str, profile: Path | None =
         if line.startswith("RESULT "):
             values = line.split()[1:]
             result = Result(int(values[0]), int(values[1]), *map(float, values[2:]))
+            print(f"  {accounts:,} accounts: baseline {result.baseline_seconds:.1f} s, run / baseline "
+                  f"{result.ratio:.2f}×", flush=True)  # known now, even if a larger size fails later
         else:
             print(line, flush=True)
     if output.returncode != 0 or result is None:
