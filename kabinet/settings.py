@@ -275,3 +275,4 @@ KABINET_PRIVATE_MEDIA_ROOT = Path(env.str("KABINET_PRIVATE_MEDIA_ROOT", default=
 KABINET_NOTIFY_MAX_ATTEMPTS = env.int("KABINET_NOTIFY_MAX_ATTEMPTS", default=8)
 KABINET_NOTIFY_RETRY_SECONDS = env.int("KABINET_NOTIFY_RETRY_SECONDS", default=60)  # first back-off step
 KABINET_SMS_INBOUND_SECRET = env.str("KABINET_SMS_INBOUND_SECRET", default="")  # empty: the webhook refuses all
+KABINET_SMS_INBOUND_PER_HOUR = env.int("KABINET_SMS_INBOUND_PER_HOUR", default=20)  # then logged, not answered

@@ -11,7 +11,7 @@ urlpatterns = [
     re_path(r"^api/", NotFoundView.as_view()),  # other API versions: JSON, not an HTML page
     path("panel/", include("kabinet.panel.urls")),
     path("admin/", admin.site.urls),
-    path("sms/inbound", include("kabinet.api.sms_inbound")),  # SMS gateway webhook (signed)
+    path("sms/", include("kabinet.api.sms_inbound")),  # SMS gateway webhooks (signed)
     path("", include("kabinet.portal.urls")),
 ]
 

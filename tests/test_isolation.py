@@ -249,6 +249,7 @@ UNSCOPED = {
     "api:docs": "public API description",
     "api:not-found": "JSON 404 for unknown API paths",
     "sms_inbound": "SMS gateway webhook: HMAC-signed body, answers only the sender's own phone",
+    "sms_delivery": "SMS gateway delivery reports: HMAC-signed body, changes only the delivery status",
 }
 
 

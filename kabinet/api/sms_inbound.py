@@ -1,4 +1,5 @@
-"""`POST /sms/inbound`: the SMS gateway delivers a consumer's message here.
+"""The SMS gateway's webhooks: `POST /sms/inbound` delivers a consumer's message here, and
+`POST /sms/delivery` reports whether an SMS we sent reached the phone.
 
 The body is signed with the shared secret `KABINET_SMS_INBOUND_SECRET`: the header
 `X-Kabinet-Signature` carries the HMAC-SHA256 of the raw body in hex (optionally prefixed
@@ -8,6 +9,9 @@ Fields, as a form or JSON: the sender in `phone` (or `from`, `sender`, `msisdn`)
 `text` (or `message`, `body`), the gateway's message id in `id` (optional: a retried delivery is
 answered from the log, not handled twice). The reply is queued to the sender through the SMS
 backend and also returned: `{"reply": "...", "outcome": "..."}`.
+
+Delivery reports are signed the same way; fields: `id` (the gateway's message id, as returned when
+the SMS was sent), `status` (`delivered` or anything else for a failure) and an optional `error`.
 """
 
 import hashlib
@@ -20,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from kabinet.comms.conf import sms_inbound_secret
+from kabinet.comms.services.notifications import record_delivery
 from kabinet.comms.services.sms_commands import handle_inbound_sms
 
 SIGNATURE_HEADER = "X-Kabinet-Signature"
@@ -59,13 +64,20 @@ def _first(data: dict, names) -> str:
     return ""
 
 
+def _signed_fields(request) -> dict | None:
+    """The request's fields if its body carries a valid signature, else None."""
+    body = request.body  # read before POST parsing, as signed
+    if not signature_ok(body, request.headers.get(SIGNATURE_HEADER, ""), sms_inbound_secret()):
+        return None
+    return _fields(request)
+
+
 @csrf_exempt
 @require_POST
 def sms_inbound(request):
-    body = request.body  # read before POST parsing, as signed
-    if not signature_ok(body, request.headers.get(SIGNATURE_HEADER, ""), sms_inbound_secret()):
+    data = _signed_fields(request)
+    if data is None:
         return JsonResponse({"detail": "Forbidden"}, status=403)
-    data = _fields(request)
     phone, text = _first(data, PHONE_FIELDS), _first(data, TEXT_FIELDS)
     if not phone:
         return JsonResponse({"detail": "The sender's phone is missing."}, status=400)
@@ -73,5 +85,22 @@ def sms_inbound(request):
     return JsonResponse({"reply": log.reply, "outcome": log.outcome})
 
 
-# Included by kabinet/urls.py at "sms/inbound".
-urlpatterns = [path("", sms_inbound, name="sms_inbound")]
+@csrf_exempt
+@require_POST
+def sms_delivery(request):
+    data = _signed_fields(request)
+    if data is None:
+        return JsonResponse({"detail": "Forbidden"}, status=403)
+    gateway_id = _first(data, ("id", "message_id"))
+    if not gateway_id:
+        return JsonResponse({"detail": "The message id is missing."}, status=400)
+    delivered = _first(data, ("status", "state")).lower() in ("delivered", "delivrd", "ok")
+    updated = record_delivery(gateway_id, delivered, _first(data, ("error", "reason")))
+    return JsonResponse({"updated": updated})
+
+
+# Included by kabinet/urls.py at "sms/".
+urlpatterns = [
+    path("inbound", sms_inbound, name="sms_inbound"),
+    path("delivery", sms_delivery, name="sms_delivery"),
+]

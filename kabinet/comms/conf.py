@@ -56,3 +56,9 @@ def notify_retry_base_seconds() -> int:
 def sms_inbound_secret() -> str:
     """Shared secret of the inbound SMS webhook (KABINET_SMS_INBOUND_SECRET); empty = webhook off."""
     return str(_value("KABINET_SMS_INBOUND_SECRET", "") or "")
+
+
+def sms_inbound_per_hour() -> int:
+    """Inbound messages one phone may send in an hour before the rest are logged unanswered
+    (KABINET_SMS_INBOUND_PER_HOUR): a looping phone or a flood must not cost a reply each."""
+    return _int("KABINET_SMS_INBOUND_PER_HOUR", 20)

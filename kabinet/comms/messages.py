@@ -1,8 +1,7 @@
 """Texts of notifications, by template key: subject and body with %(name)s placeholders.
 
 `topic` ties a template to a subscription of NotificationPreference (None: always sent, e.g. the
-reply to an SMS command or a staff notice); `urgent` ones also ignore quiet hours (emergencies,
-official debt warnings). Texts are translated into the language active when the outbox row is made
+reply to an SMS command or a staff notice); `urgent` ones also ignore quiet hours (emergencies). Texts are translated into the language active when the outbox row is made
 (Russian by default), and stored rendered.
 """
 
@@ -60,7 +59,8 @@ TEMPLATES: dict[str, MessageTemplate] = {
         _("Debt warning"),
         _("Account %(account)s has a debt of %(amount)s. Unless it is paid by %(due)s, the supply of "
           "services may be restricted under the rules in force."),
-        urgent=True,
+        # Issue 6: every scheduled reminder respects the consumer's subscriptions and quiet hours.
+        topic="payment_reminder",
     ),
     "e_receipt": MessageTemplate(
         _("Your bill for %(period)s"),

@@ -61,9 +61,11 @@ def test_unconfirmed_contacts_get_nothing(db):
 
 
 def test_unsubscribed_topic_is_skipped_but_urgent_is_not(user):
-    services.update_preferences(user, {"payment_reminder": False})
+    services.update_preferences(user, {"payment_reminder": False, "news": False})
     assert services.notify(user, "payment_reminder", {}, channels=("email",)) == []
-    assert len(services.notify(user, "debt_warning", {}, channels=("email",))) == 1  # official warning
+    assert services.notify(user, "debt_warning", {}, channels=("email",)) == []  # a payment reminder too
+    emergency = {"organization": "УК", "title": "Авария", "text": "Нет воды"}
+    assert len(services.notify(user, "announcement_emergency", emergency, channels=("email",))) == 1
     assert len(services.notify(user, "appeal_reply", {}, channels=("email",))) == 1
 
 

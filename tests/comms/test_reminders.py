@@ -154,8 +154,13 @@ def test_debt_warning_above_the_threshold(org, other_org, account):
     ReminderSettings.objects.create(organization=other_org, debt_threshold=Decimal("2000"))
 
     assert reminders.send_debt_warnings(dt.date(2026, 12, 15)) == 0  # November's due date not passed yet
+    # The owner unsubscribed from payment reminders, which the warning respects (issue 6).
+    assert reminders.send_debt_warnings(dt.date(2026, 12, 16)) == 1
+    assert recipients("debt_warning") == [stranger.pk]
+    update_preferences(owner, {"payment_reminder": True})
+    ReminderLog.objects.all().delete()
+    Notification.objects.all().delete()
     assert reminders.send_debt_warnings(dt.date(2026, 12, 16)) == 2
-    # the official warning is urgent: it ignores subscriptions (seed 002)
     assert recipients("debt_warning") == sorted([owner.pk, stranger.pk])
     body = Notification.objects.get(user=owner).body
     assert "1000200" in body and "05.01.2027" in body  # 20 days to pay

@@ -158,3 +158,34 @@ def test_overpayment_and_no_debt(alice, account):
     assert handle_inbound_sms(alice.phone, "D").reply == "Account 1000200: no debt."
     factories.BalanceFactory(account=account, charged=Decimal("0"), paid=Decimal("200"))
     assert handle_inbound_sms(alice.phone, "D").reply == "Account 1000200: overpayment 200,00 руб., nothing to pay."
+
+
+def test_a_flood_from_one_phone_is_logged_but_not_answered(settings, alice):
+    settings.KABINET_SMS_INBOUND_PER_HOUR = 3
+    for _ in range(3):
+        assert post({"phone": alice.phone, "text": "ПОМОЩЬ"}).json()["reply"]
+    replies_before = len(sms.outbox)
+    response = post({"phone": alice.phone, "text": "ПОМОЩЬ"})
+    assert response.status_code == 200 and response.json() == {"reply": "", "outcome": "refused"}
+    assert len(sms.outbox) == replies_before
+    assert InboundSms.objects.filter(phone=alice.phone).count() == 4
+
+
+def post_delivery(body: dict, signature=None):
+    raw = json.dumps(body).encode()
+    headers = {"X-Kabinet-Signature": signature or "sha256=" + sign(raw, SECRET)}
+    return Client().post("/sms/delivery", data=raw, content_type="application/json", headers=headers)
+
+
+def test_delivery_reports_mark_sent_messages(alice):
+    from kabinet.comms.models import Notification
+
+    reply = Notification.objects.create(channel="sms", recipient=alice.phone, template_key="sms_reply",
+                                        body="ok", status=Notification.Status.SENT, gateway_id="gw-42")
+    assert post_delivery({"id": reply.gateway_id, "status": "failed"}, signature="forged").status_code == 403
+    reply.refresh_from_db()
+    assert reply.status == Notification.Status.SENT
+    assert post_delivery({"id": reply.gateway_id, "status": "delivered"}).json() == {"updated": 1}
+    reply.refresh_from_db()
+    assert reply.status == Notification.Status.DELIVERED
+    assert post_delivery({"status": "delivered"}).status_code == 400

@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.accounts.models import User
@@ -17,6 +18,7 @@ from kabinet.accounts.rules import normalize_phone
 from kabinet.accounts.services import linked_accounts
 from kabinet.billing.selectors import with_balance
 from kabinet.comms import sms_parser
+from kabinet.comms.conf import sms_inbound_per_hour
 from kabinet.comms.models import InboundSms
 from kabinet.comms.services.notifications import notify
 from kabinet.core.money import format_money
@@ -134,6 +136,12 @@ def handle_inbound_sms(phone: str, text: str, *, gateway_id: str | None = None,
     text = (text or "")[:1000]
     normalized = normalize_phone(phone or "") or (phone or "").strip()[:32]
     log = InboundSms(phone=normalized[:32], text=text, gateway_id=gateway_id)
+    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    if InboundSms.objects.filter(phone=log.phone, received_at__gte=hour_ago).count() >= sms_inbound_per_hour():
+        # Logged, not answered: a flood must not cost an SMS reply each.
+        log.outcome, log.reply = Outcome.REFUSED, ""
+        log.save()
+        return log
     user = User.objects.filter(phone=normalized, phone_confirmed=True, is_active=True).first() if normalized else None
     account = None
     if user is None:
