@@ -16,15 +16,19 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	$(MAKE) system-deps
 	$(BIN)/pip install -q -e .
 	touch $@
 
-# Debian packages the project needs: the MariaDB client headers (mysqlclient), Chromium for the
-# browser tests, wrk for benchmarks, gettext for translation catalogues.
+# Debian packages the project needs: the MariaDB client headers (mysqlclient), gettext for translation
+# catalogues, Pango and DejaVu fonts for WeasyPrint bills; for tests Chromium (browser tests), wrk
+# (benchmarks), poppler-utils and zbar-tools (rasterise bills and decode their QR).
 system-deps:
 	@missing=""; \
 	[ -e /usr/include/mariadb/mysql.h ] || [ -e /usr/include/mysql/mysql.h ] || missing="$$missing default-libmysqlclient-dev pkg-config"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ] && [ -n "$(APT)" ]; then \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
 
@@ -32,6 +36,8 @@ test-system-deps: system-deps
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	if [ -n "$$missing" ] && [ -n "$(APT)" ]; then \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
 

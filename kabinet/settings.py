@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kabinet.billing",
     "kabinet.metering",
     "kabinet.comms",
+    "kabinet.payments",
     "kabinet.portal",
     "kabinet.panel",
     "kabinet.api",
