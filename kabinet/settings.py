@@ -274,6 +274,8 @@ KABINET_ATTACHMENTS_PER_MESSAGE = env.int("KABINET_ATTACHMENTS_PER_MESSAGE", def
 # Appeal attachments live outside MEDIA_ROOT: they are served only through a permission-checking view.
 KABINET_PRIVATE_MEDIA_ROOT = Path(env.str("KABINET_PRIVATE_MEDIA_ROOT", default=str(DATA_DIR / "private")))
 KABINET_NOTIFY_MAX_ATTEMPTS = env.int("KABINET_NOTIFY_MAX_ATTEMPTS", default=8)
+# Bills (ЕПД) of a period are printed when it closes; off, they are printed when first downloaded.
+KABINET_BILLS_ON_CLOSE = env.bool("KABINET_BILLS_ON_CLOSE", default=True)
 KABINET_NOTIFY_RETRY_SECONDS = env.int("KABINET_NOTIFY_RETRY_SECONDS", default=60)  # first back-off step
 KABINET_SMS_INBOUND_SECRET = env.str("KABINET_SMS_INBOUND_SECRET", default="")  # empty: the webhook refuses all
 KABINET_SMS_INBOUND_PER_HOUR = env.int("KABINET_SMS_INBOUND_PER_HOUR", default=20)  # then logged, not answered

@@ -20,3 +20,4 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+KABINET_BILLS_ON_CLOSE = False  # printing PDFs at every closed period would slow the suite; bill tests enable it

@@ -9,6 +9,14 @@ from kabinet.comms import sms
 from tests import factories
 from tests.factories import PASSWORD
 
+pytest_plugins = ["tests.billing.bill_fixtures"]  # `billed`: a closed month with a bill to print
+
+
+@pytest.fixture(autouse=True)
+def _private_files_in_tmp(settings, tmp_path_factory):
+    """Private files (bills, attachments) go to a temporary folder, never into the checkout's var/."""
+    settings.KABINET_PRIVATE_MEDIA_ROOT = tmp_path_factory.getbasetemp() / "private"
+
 
 @pytest.fixture(autouse=True)
 def _clean_sms_outbox():

@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 
 from kabinet.accounts.models import AccountLink, ApiToken, User
 from kabinet.accounts.services import issue_api_token
-from kabinet.billing.models import Balance, BillingPeriod, BillingRun, BillingSchedule, Charge, Payment
+from kabinet.billing.models import Balance, Bill, BillingPeriod, BillingRun, BillingSchedule, Charge, Payment
 from kabinet.comms.models import Announcement, Appeal, AppealMessage
 from kabinet.core.models import Membership, Organization
 from kabinet.core.money import add_months
@@ -44,6 +44,16 @@ class Route:
 
 def _none(world):
     return {}
+
+
+def _last_month(world):
+    period = add_months(dt.date.today().replace(day=1), -1)
+    return {"year": period.year, "month": period.month}
+
+
+def _bill_id(world):
+    period = add_months(dt.date.today().replace(day=1), -1)
+    return f"{world.account.pk}-{period:%Y-%m}"
 
 
 ROUTES = {
@@ -213,6 +223,12 @@ ROUTES = {
     # API: billing (issue 4).
     "api:account-statement": Route("api", lambda w: {"pk": w.account.pk}),
     "api:report-turnover": Route("api", is_list=True),
+    # Bills (issue 5): the last closed month of A's account (no BillingPeriod rows: loaded balances).
+    "portal:account_bills": Route("portal", lambda w: {"pk": w.account.pk}),
+    "portal:bill_download": Route("portal", lambda w: {"pk": w.account.pk, **_last_month(w)}),
+    "api:bill-list": Route("api", is_list=True),
+    "api:bill-detail": Route("api", lambda w: {"pk": _bill_id(w)}),
+    "api:bill-pdf": Route("api", lambda w: {"pk": _bill_id(w)}),
 }
 
 SETTINGS_REASON = "acts on the caller's own profile only (name, contacts by code, notifications, password)"
@@ -336,7 +352,7 @@ MARKERS = ("SEKRET-4242", "4242420", SECRET_HOLDER, "alice-secret@example.com", 
 FINGERPRINTED = (
     User, AccountLink, Membership, Organization, PersonalAccount, ApiToken,
     Meter, Reading, ReadingSettings,
-    Balance, BillingPeriod, BillingRun, BillingSchedule, Charge, Payment,
+    Balance, Bill, BillingPeriod, BillingRun, BillingSchedule, Charge, Payment,
     Appeal, AppealMessage, Announcement,
 )
 

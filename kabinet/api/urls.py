@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from kabinet.api import billing_views, metering_views, views
+from kabinet.api import billing_views, bills_views, metering_views, views
 
 app_name = "api"
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("accounts/", views.AccountListView.as_view(), name="account-list"),
     path("accounts/<int:pk>/", views.AccountDetailView.as_view(), name="account-detail"),
     path("accounts/<int:pk>/statement/", billing_views.AccountStatementView.as_view(), name="account-statement"),
+    path("bills/", bills_views.BillListView.as_view(), name="bill-list"),
+    path("bills/<str:pk>/", bills_views.BillDetailView.as_view(), name="bill-detail"),
+    path("bills/<str:pk>/pdf", bills_views.BillPdfView.as_view(), name="bill-pdf"),
     path("reports/turnover/", billing_views.TurnoverView.as_view(), name="report-turnover"),
     path("meters/", metering_views.MeterListView.as_view(), name="meter-list"),
     path("meters/<int:pk>/", metering_views.MeterDetailView.as_view(), name="meter-detail"),

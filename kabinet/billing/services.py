@@ -246,7 +246,7 @@ def _penalty_rows(account_ids, posted, on_date, table, due) -> list[PenaltyCharg
 
 def close_period(organization: Organization, period: dt.date, *, acting_user=None) -> BillingPeriod:
     """Close a period: from now on nothing in it changes (runs, payments and penalties go into the next
-    open period). Closing a closed period does nothing."""
+    open period); its bills are issued by a task after the commit. Closing a closed period does nothing."""
     period = period_start(period)
     with transaction.atomic():
         billing_period = _lock_period(organization, period)
@@ -256,7 +256,15 @@ def close_period(organization: Organization, period: dt.date, *, acting_user=Non
             billing_period.closed_by = acting_user if _user_id(acting_user) else None
             billing_period.save(update_fields=["status", "closed_at", "closed_by"])
             audit.info("period %s %s closed by %s", organization.pk, f"{period:%Y-%m}", _user_id(acting_user))
+            if settings.KABINET_BILLS_ON_CLOSE:
+                transaction.on_commit(lambda: _issue_bills_later(organization.pk, period))
     return billing_period
+
+
+def _issue_bills_later(organization_id: int, period: dt.date) -> None:
+    from kabinet.billing import tasks  # tasks import this module
+
+    tasks.issue_period_bills_task(organization_id, period.isoformat())
 
 
 def add_recalculation(account: PersonalAccount, service: Service, amount, *, reason: str, acting_user,

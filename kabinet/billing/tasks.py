@@ -155,3 +155,14 @@ def set_billing_schedule(organization: Organization, close_day: int | None, mont
     audit.info("billing schedule of %s: day %s, %s, by %s", organization.pk, close_day, month,
                getattr(acting_user, "pk", None))
     return schedule
+
+
+@db_task(retries=3, retry_delay=60)
+def issue_period_bills_task(organization_id: int, period: str):
+    """Bills (ЕПД) of a closed period, after `close_period`; e-receipt accounts get them by email."""
+    from kabinet.billing.bills import issue_bills
+
+    organization = Organization.objects.get(pk=organization_id)
+    count = issue_bills(organization, dt.date.fromisoformat(period))
+    audit.info("bills of %s for %s issued: %s", organization_id, period, count)
+    return count

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kabinet.portal.views import accounts, appeals, auth, news, readings, registration, statement
+from kabinet.portal.views import accounts, appeals, auth, bills, news, readings, registration, statement
 from kabinet.portal.views import organization as organization_views
 from kabinet.portal.views import settings as settings_views
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("accounts/<int:pk>/access/<int:link_id>/revoke/", accounts.account_revoke_view, name="account_revoke"),
     path("accounts/<int:pk>/unlink/", accounts.account_unlink_view, name="account_unlink"),
     path("accounts/<int:pk>/statement/", statement.account_statement_view, name="account_statement"),
+    path("accounts/<int:pk>/bills/", bills.account_bills_view, name="account_bills"),
+    path("accounts/<int:pk>/bills/<int:year>-<int:month>.pdf", bills.bill_download_view, name="bill_download"),
     path("penalty-calculator/", statement.penalty_calculator_view, name="penalty_calculator"),
     path("readings/", readings.readings_view, name="readings"),
     path("readings/confirm/", readings.readings_confirm_view, name="readings_confirm"),

@@ -207,7 +207,14 @@ def _claim(notification_id: int, now: dt.datetime) -> bool:
 
 def _transmit(notification: Notification) -> str | None:
     if notification.channel == EMAIL:
-        EmailMessage(notification.subject, notification.body, None, [notification.recipient]).send()
+        email = EmailMessage(notification.subject, notification.body, None, [notification.recipient])
+        attachment = (notification.context or {}).get("attachment")
+        if attachment:  # a private stored file (e.g. a bill's PDF), read when the message is sent
+            from kabinet.comms.storage import private_storage
+
+            with private_storage.open(attachment["name"], "rb") as handle:
+                email.attach(attachment["filename"], handle.read(), attachment.get("content_type"))
+        email.send()
         return None
     from kabinet.comms.sms import send_sms
 
