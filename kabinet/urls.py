@@ -12,6 +12,7 @@ urlpatterns = [
     path("panel/", include("kabinet.panel.urls")),
     path("admin/", admin.site.urls),
     path("sms/", include("kabinet.api.sms_inbound")),  # SMS gateway webhooks (signed)
+    path("", include("kabinet.payments.urls")),  # acquirer callbacks and the sandbox bank's card page
     path("", include("kabinet.portal.urls")),
 ]
 

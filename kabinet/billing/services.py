@@ -148,13 +148,14 @@ def _allocation_row(payment: Payment, line: allocation.AllocationLine, applied_b
 
 def record_payment(account: PersonalAccount, amount, *, paid_on: dt.date, period: dt.date | None = None,
                    source: str, acting_user=None, bill_period: dt.date | None = None, penalty_amount=0,
-                   include_time_barred: bool = False, external_id: str = "") -> Payment:
+                   include_time_barred: bool = False, external_id: str = "", supplier_id: int | None = None) -> Payment:
     """Record money received on an account and allocate it (ГК 319.1, DOMAIN.md §4).
 
     `period` is the period the payer named; `bill_period` the bill paid against; `penalty_amount`
     the part explicitly meant for penalties. The payment is posted in the open period of `paid_on`
     (or the first open one after it). With `external_id`, the same payment is recorded only once and
-    the first record is returned. Returns the Payment with its allocation lines.
+    the first record is returned. With `supplier_id` (the payment centre paying one supplier), only that
+    supplier's debts are paid; the rest is an advance. Returns the Payment with its allocation lines.
     """
     amount = to_money(amount)
     if amount <= 0:
@@ -168,13 +169,16 @@ def record_payment(account: PersonalAccount, amount, *, paid_on: dt.date, period
         organization = account.organization
         posted = posting_period(organization, paid_on)
         settings_ = loading.billing_settings(organization)
+        debts = open_debts(organization, [account.pk]).get(account.pk, [])
+        if supplier_id is not None:
+            debts = [debt for debt in debts if debt.supplier == supplier_id]
         lines = allocation.allocate(
-            amount, open_debts(organization, [account.pk]).get(account.pk, []), paid_on=paid_on,
+            amount, debts, paid_on=paid_on,
             named_period=period_start(period) if period else None,
             bill_period=period_start(bill_period) if bill_period else None,
             penalty_amount=to_money(penalty_amount or 0), include_time_barred=include_time_barred,
             due=loading.due_function(organization), limitation_years=settings_.limitation_years,
-            advance_supplier=organization.pk)
+            advance_supplier=supplier_id or organization.pk)
         payment = Payment.objects.create(
             account=account, amount=amount, paid_on=paid_on, period=posted,
             named_period=period_start(period) if period else None,
