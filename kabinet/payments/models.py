@@ -58,9 +58,6 @@ class PaymentOrder(models.Model):
     redirect_url = models.URLField(max_length=500, blank=True)
     failure_reason = models.CharField(_("reason"), max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self):
-        return f"{self.token} {self.amount} {self.status}"
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
 
@@ -137,6 +134,9 @@ class SandboxPayment(models.Model):
     card_last4 = models.CharField(max_length=4, blank=True)
     succeed_after = models.DateTimeField(null=True, blank=True)  # "pending then success" cards
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.token} {self.amount} {self.status}"
 
     def __str__(self):
         return f"{self.token} {self.amount} {self.status}"
