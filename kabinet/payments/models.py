@@ -137,6 +137,3 @@ class SandboxPayment(models.Model):
 
     def __str__(self):
         return f"{self.token} {self.amount} {self.status}"
-
-    def __str__(self):
-        return f"{self.token} {self.amount} {self.status}"
