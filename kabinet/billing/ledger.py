@@ -173,26 +173,30 @@ def _write_period_sql(ids: list[int], period: dt.date) -> None:
                 f"FROM {table(model)} WHERE {column(model, 'account')} = ANY(%(ids)s::bigint[]) "
                 f"AND {column(model, 'period')} = %(period)s{extra} GROUP BY 1")
 
-    kind = column(Charge, "kind")
+    kind, c_account, c_period = column(Charge, "kind"), column(Charge, "account"), column(Charge, "period")
+    # The period's charges are summed per account in a LATERAL subquery with `account = … AND period = …`,
+    # which only the (account, period) index serves best whatever the statistics say. A plain
+    # `account = ANY(…) AND period = …` let the planner pick the (period, automatic) index — its
+    # statistics predate the run, which holds the lines written so far uncommitted — and then every
+    # batch read every line of the period written before it: quadratic in the run (EXPLAIN at 100k
+    # accounts, batch 50: 245,000 rows read and dropped for 5,000 kept).
     sql = f"""
         WITH ids AS (SELECT DISTINCT unnest(%(ids)s::bigint[]) AS account_id),
-        charged AS (
-            SELECT {column(Charge, 'account')} AS account_id,
-                   SUM({column(Charge, 'amount')}) FILTER (WHERE {kind} <> %(recalculation)s) AS charged,
-                   SUM({column(Charge, 'amount')}) FILTER (WHERE {kind} = %(recalculation)s) AS recalculated
-            FROM {charge} WHERE {column(Charge, 'account')} = ANY(%(ids)s::bigint[]) AND {column(Charge, 'period')} = %(period)s
-            GROUP BY 1),
         paid AS ({sums(Payment)}),
         penalty AS ({sums(PenaltyCharge)}),
-        rows AS (
+        rows AS MATERIALIZED (
             SELECT ids.account_id,
                    COALESCE((SELECT b.{column(Balance, 'closing')} FROM {balance} b
                              WHERE b.{account} = ids.account_id AND b.{b_period} < %(period)s
                              ORDER BY b.{b_period} DESC LIMIT 1), 0) AS opening,
                    COALESCE(charged.charged, 0) AS charged, COALESCE(charged.recalculated, 0) AS recalculated,
                    COALESCE(paid.total, 0) AS paid, COALESCE(penalty.total, 0) AS penalty
-            FROM ids LEFT JOIN charged USING (account_id) LEFT JOIN paid USING (account_id)
-                 LEFT JOIN penalty USING (account_id))
+            FROM ids
+            CROSS JOIN LATERAL (
+                SELECT SUM({column(Charge, 'amount')}) FILTER (WHERE {kind} <> %(recalculation)s) AS charged,
+                       SUM({column(Charge, 'amount')}) FILTER (WHERE {kind} = %(recalculation)s) AS recalculated
+                FROM {charge} WHERE {c_account} = ids.account_id AND {c_period} = %(period)s) AS charged
+            LEFT JOIN paid USING (account_id) LEFT JOIN penalty USING (account_id))
         INSERT INTO {balance} ({account}, {b_period}, {columns})
         SELECT account_id, %(period)s, opening, charged, recalculated, paid, penalty,
                opening + charged + recalculated + penalty - paid
