@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import pytest
 
+from kabinet.billing.models import Payment as BillingPayment
+from kabinet.payments import services
 from kabinet.payments.acquirers.base import (
     FAILED,
     PENDING,
@@ -20,6 +22,7 @@ from kabinet.payments.acquirers.base import (
     CheckoutRequest,
 )
 from kabinet.payments.acquirers.yookassa import YooKassaAcquirer, format_amount
+from kabinet.payments.models import CallbackLog, PaymentOrder
 from tests.payments.fake_yookassa import SECRET_KEY, SHOP_ID, fake_yookassa  # noqa: F401 (fixture)
 
 
@@ -252,6 +255,7 @@ def test_a_canceled_payment_is_failed(acquirer, fake_yookassa, payment):  # noqa
     report = acquirer.parse_callback(fake_yookassa.notification(external_id, "payment.canceled"), {})
     assert report.status == FAILED
     assert report.raw["cancellation_details"]["reason"] == "expired_on_confirmation"
+    assert report.raw["reason"] == "expired_on_confirmation"  # what the payment centre records
 
 
 def test_a_webhook_about_an_unknown_payment_is_rejected(acquirer, fake_yookassa, payment):  # noqa: F811
@@ -311,3 +315,76 @@ def test_a_webhook_that_cannot_be_verified_now_is_rejected(acquirer, fake_yookas
     with pytest.raises(CallbackRejected) as rejected:
         acquirer.parse_callback(fake_yookassa.notification(external_id), {})
     assert rejected.value.reason == "unverified"
+
+
+# --- through the payment centre -----------------------------------------------------------------------------
+
+
+def test_a_yookassa_webhook_credits_the_order_once(alice, account, org, fake_yookassa):  # noqa: F811
+
+    order = services.create_order(alice, [(account, org, Decimal("1500.00"))], acquirer_code="yookassa")
+    redirect_url = services.start_checkout(
+        order,
+        return_url="https://kabinet.example/pay/return/",
+        callback_url="https://kabinet.example/payments/callback/yookassa/",
+    )
+    order.refresh_from_db()
+    (payment,) = fake_yookassa.payments.values()
+    assert (order.status, order.external_id, redirect_url) == (
+        PaymentOrder.Status.PENDING,
+        payment["id"],
+        payment["confirmation"]["confirmation_url"],
+    )
+    assert payment["amount"]["value"] == f"{order.total:.2f}"
+    assert payment["metadata"]["order_id"] == str(order.uuid)
+
+    # A "succeeded" posted before the payer has paid: YooKassa still says pending, nothing is credited.
+    early = fake_yookassa.notification(order.external_id, "payment.succeeded", status="succeeded", paid=True)
+    assert services.handle_callback("yookassa", early, {}).outcome == CallbackLog.Outcome.PENDING
+    assert not BillingPayment.objects.filter(account=account).exists()
+
+    fake_yookassa.set_status(order.external_id, "succeeded")
+    body = fake_yookassa.notification(order.external_id)
+    first = services.handle_callback("yookassa", body, {})
+    replay = services.handle_callback("yookassa", body, {})
+
+    assert (first.outcome, replay.outcome) == (CallbackLog.Outcome.CREDITED, CallbackLog.Outcome.DUPLICATE)
+    assert first.order == replay.order == order
+    (credited,) = BillingPayment.objects.filter(account=account)
+    assert credited.amount == Decimal("1500.00")
+    order.refresh_from_db()
+    assert order.status == PaymentOrder.Status.SUCCEEDED
+
+
+def test_a_webhook_about_a_payment_yookassa_does_not_know_is_logged_as_rejected(db, fake_yookassa):  # noqa: F811
+
+    body = json.dumps(
+        {
+            "type": "notification",
+            "event": "payment.succeeded",
+            "object": {
+                "id": "2d6d5970-000f-5000-9000-145f6df21d6f",
+                "status": "succeeded",
+                "amount": {"value": "1500.00", "currency": "RUB"},
+            },
+        }
+    ).encode()
+    log = services.handle_callback("yookassa", body, {})
+    assert log.outcome == CallbackLog.Outcome.REJECTED
+    assert log.detail.startswith("unknown")
+
+
+def test_a_canceled_yookassa_payment_fails_the_order_with_the_reason(alice, account, org, fake_yookassa):  # noqa: F811
+    order = services.create_order(alice, [(account, org, Decimal("700.00"))], acquirer_code="yookassa")
+    services.start_checkout(
+        order, return_url="https://kabinet.example/r/", callback_url="https://kabinet.example/c/"
+    )
+    order.refresh_from_db()
+    fake_yookassa.set_status(order.external_id, "canceled")
+
+    log = services.handle_callback("yookassa", fake_yookassa.notification(order.external_id), {})
+
+    assert log.outcome == CallbackLog.Outcome.FAILED
+    order.refresh_from_db()
+    assert (order.status, order.failure_reason) == (PaymentOrder.Status.FAILED, "expired_on_confirmation")
+    assert not BillingPayment.objects.filter(account=account).exists()

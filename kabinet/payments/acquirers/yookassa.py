@@ -231,10 +231,13 @@ def _report(external_id: str, payment) -> StatusReport:
     if amount is None or amount.currency != CURRENCY:
         raise AcquirerError(f"YooKassa payment {external_id} is not in roubles.")
     metadata = payment.metadata or {}
+    raw = json.loads(payment.json())
+    if status == FAILED:  # why, in the words the payment centre records for a failed order
+        raw["reason"] = (raw.get("cancellation_details") or {}).get("reason", "")
     return StatusReport(
         external_id=external_id,
         status=status,
         amount=Decimal(amount.value).quantize(KOPECK),
         order_id=str(metadata.get("order_id", "")),
-        raw=json.loads(payment.json()),
+        raw=raw,
     )
