@@ -266,6 +266,10 @@ UNSCOPED = {
     "api:not-found": "JSON 404 for unknown API paths",
     "sms_inbound": "SMS gateway webhook: HMAC-signed body, answers only the sender's own phone",
     "sms_delivery": "SMS gateway delivery reports: HMAC-signed body, changes only the delivery status",
+    "payments:callback": "acquirer webhook: HMAC-signed (sandbox) or re-checked with the acquirer's API "
+                         "(YooKassa); answers only an outcome word (tests/payments/test_callbacks.py)",
+    "payments:sandbox_pay": "the sandbox bank's card page, addressed by an unguessable token like a real "
+                            "acquirer's page; shows the amount and description only",
 }
 
 

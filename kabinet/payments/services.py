@@ -8,6 +8,7 @@ external id `<order uuid>:<line id>`, so even a second crediting path could not 
 
 import datetime as dt
 import logging
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -257,18 +258,13 @@ def start_checkout(order: PaymentOrder, *, return_url: str, callback_url: str) -
 
 
 def _find_order(acquirer_code: str, report: StatusReport):
+    """The order a report is about, locked: by the acquirer's payment id, or our order id it echoes."""
     query = Q(external_id=report.external_id) if report.external_id else Q(pk__in=[])
-    if report.order_id:
-        try:
-            query |= Q(uuid=report.order_id)
-        except ValueError:
-            pass
-    orders = PaymentOrder.objects.select_for_update().filter(acquirer=acquirer_code).filter(query)
     try:
-        return orders.first()
-    except Exception:  # a malformed uuid in order_id
-        return PaymentOrder.objects.select_for_update().filter(acquirer=acquirer_code,
-                                                               external_id=report.external_id).first()
+        query |= Q(uuid=uuid.UUID(str(report.order_id)))
+    except ValueError:
+        pass
+    return PaymentOrder.objects.select_for_update().filter(acquirer=acquirer_code).filter(query).first()
 
 
 def _credit(order: PaymentOrder, today: dt.date) -> None:

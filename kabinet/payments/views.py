@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from kabinet.core.money import format_money
 from kabinet.payments import conf, services, tasks
 from kabinet.payments.acquirers import REGISTRY
 from kabinet.payments.acquirers.sandbox import DECLINE_CARD, PENDING_CARD, SUCCESS_CARD
@@ -61,7 +62,7 @@ def sandbox_pay_view(request, token):
             _finish(payment, "failed")
         return HttpResponseRedirect(payment.return_url)
     return render(request, "payments/sandbox/pay.html", {
-        "payment": payment, "form": form,
+        "payment": payment, "form": form, "amount": format_money(payment.amount),
         "cards": [(SUCCESS_CARD, _("success")), (DECLINE_CARD, _("declined")),
                   (PENDING_CARD, _("pending, then success"))],
     }, status=400 if form.is_bound and not form.is_valid() else 200)
