@@ -26,6 +26,7 @@ from kabinet.comms.models import Announcement, Appeal, AppealMessage
 from kabinet.core.models import Membership, Organization
 from kabinet.core.money import add_months
 from kabinet.metering.models import Meter, Reading, ReadingSettings
+from kabinet.payments.models import PaymentOrder
 from kabinet.registry.models import PersonalAccount
 from tests import factories
 from tests.metering.factories import MeterFactory, ReadingFactory
@@ -229,6 +230,15 @@ ROUTES = {
     "api:bill-list": Route("api", is_list=True),
     "api:bill-detail": Route("api", lambda w: {"pk": _bill_id(w)}),
     "api:bill-pdf": Route("api", lambda w: {"pk": _bill_id(w)}),
+    # Payment centre (issue 5): strangers choosing A's line see only their own; replaying alice's signed
+    # confirmation is a 404; alice's order is hers alone.
+    "portal:pay": Route("portal", post=lambda w: {f"pay-{w.account.pk}-{w.org_a.pk}": "on",
+                                                  f"amount-{w.account.pk}-{w.org_a.pk}": "100"}, is_list=True),
+    "portal:pay_confirm": Route("portal", post=lambda w: {"payload": __import__(
+        "kabinet.portal.views.payments", fromlist=["sign_payment"]).sign_payment(
+        w.alice, [(w.account, w.org_a, Decimal("100"))], "sandbox", None, Decimal("100.00"))}),
+    "portal:pay_return": Route("portal", lambda w: {"uuid": w.payment_order.uuid}),
+    "portal:payment_history": Route("portal", is_list=True),
 }
 
 SETTINGS_REASON = "acts on the caller's own profile only (name, contacts by code, notifications, password)"
@@ -306,6 +316,7 @@ class World:
     appeal: Appeal = None  # alice's appeal about `account` (issue 6)
     attachment: object = None  # its attachment
     announcement: Announcement = None  # a published announcement for A's accounts
+    payment_order: object = None  # alice's card payment for A's account (issue 5)
     personas: dict = field(default_factory=dict)
     stranger_contact: str = ""
 
@@ -347,6 +358,9 @@ def world(db, settings, tmp_path):
     world.attachment = world.appeal.messages.get().attachments.get()
     world.announcement = announcements.publish_announcement(membership_a.user, announcements.create_announcement(
         membership_a.user, org_a, title="Объявление SEKRET-4242", text="Для А").pk)
+    from kabinet.payments.services import create_order
+
+    world.payment_order = create_order(alice, [(account, org_a, Decimal("42.42"))])
     return world
 
 
@@ -357,7 +371,7 @@ FINGERPRINTED = (
     User, AccountLink, Membership, Organization, PersonalAccount, ApiToken,
     Meter, Reading, ReadingSettings,
     Balance, Bill, BillingPeriod, BillingRun, BillingSchedule, Charge, Payment,
-    Appeal, AppealMessage, Announcement,
+    Appeal, AppealMessage, Announcement, PaymentOrder,
 )
 
 

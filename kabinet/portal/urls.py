@@ -2,6 +2,7 @@ from django.urls import path
 
 from kabinet.portal.views import accounts, appeals, auth, bills, news, readings, registration, statement
 from kabinet.portal.views import organization as organization_views
+from kabinet.portal.views import payments as payment_views
 from kabinet.portal.views import settings as settings_views
 
 app_name = "portal"
@@ -26,6 +27,10 @@ urlpatterns = [
     path("accounts/<int:pk>/bills/", bills.account_bills_view, name="account_bills"),
     path("accounts/<int:pk>/bills/<int:year>-<int:month>.pdf", bills.bill_download_view, name="bill_download"),
     path("penalty-calculator/", statement.penalty_calculator_view, name="penalty_calculator"),
+    path("pay/", payment_views.pay_view, name="pay"),
+    path("pay/confirm/", payment_views.pay_confirm_view, name="pay_confirm"),
+    path("pay/<uuid:uuid>/", payment_views.pay_return_view, name="pay_return"),
+    path("payments/", payment_views.payment_history_view, name="payment_history"),
     path("readings/", readings.readings_view, name="readings"),
     path("readings/confirm/", readings.readings_confirm_view, name="readings_confirm"),
     path("readings/<int:meter_id>/", readings.readings_view, name="meter_readings"),
