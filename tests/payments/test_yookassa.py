@@ -10,6 +10,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from kabinet.billing.models import Payment as BillingPayment
 from kabinet.payments import services
@@ -388,3 +389,22 @@ def test_a_canceled_yookassa_payment_fails_the_order_with_the_reason(alice, acco
     order.refresh_from_db()
     assert (order.status, order.failure_reason) == (PaymentOrder.Status.FAILED, "expired_on_confirmation")
     assert not BillingPayment.objects.filter(account=account).exists()
+
+
+def test_the_webhook_url_of_the_docs_credits_once(client, alice, account, org, fake_yookassa):  # noqa: F811
+    url = reverse("payments:callback", args=["yookassa"])
+    assert url == "/payments/callback/yookassa/"  # what docs/yookassa.md says to register at YooKassa
+    order = services.create_order(alice, [(account, org, Decimal("250.00"))], acquirer_code="yookassa")
+    services.start_checkout(
+        order, return_url="https://kabinet.example/r/", callback_url="https://kabinet.example/c/"
+    )
+    order.refresh_from_db()
+    fake_yookassa.set_status(order.external_id, "succeeded")
+    body = fake_yookassa.notification(order.external_id)
+
+    answers = [client.post(url, body, content_type="application/json") for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200]  # YooKassa stops resending on 200
+    assert [a.json()["outcome"] for a in answers] == ["credited", "duplicate", "duplicate"]
+    assert BillingPayment.objects.filter(account=account).count() == 1
+    assert client.post(url, b"{not json", content_type="application/json").status_code == 400
