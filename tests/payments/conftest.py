@@ -41,3 +41,12 @@ def debtor(db):
                           tariff=Decimal("50"), amount=Decimal("500.00"))
     refresh_balances(org, [account.pk], PERIOD)
     return Debtor(user, account, org, water, upkeep, cold)
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Messages are asserted in English (the Russian catalogue is checked by tests/core/test_translations.py)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -46,7 +46,7 @@ def card(number, expiry=None, cvc="123"):
 def test_the_card_page_shows_the_amount_and_the_test_cards(debtor, client):
     order, url = start(debtor)
     page = client.get(url).content.decode()
-    assert "250,00" in page and "4111 1111 1111 1111" in page and "SANDBOX" in page.upper()
+    assert "250,00" in page and "4111 1111 1111 1111" in page and "ПЕСОЧНИЦА" in page  # Russian first
 
 
 @pytest.mark.parametrize(("data", "field"), [

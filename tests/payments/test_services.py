@@ -106,3 +106,24 @@ def test_the_registry_lists_paid_lines_of_the_supplier_only(debtor):
     rows = services.registry_rows([debtor.water], today, today)
     assert [(r["account"], r["amount"], r["to_transfer"]) for r in rows] == [("3000300", D("500.00"), D("500.00"))]
     assert services.registry_rows([debtor.water], today - dt.timedelta(days=10), today - dt.timedelta(days=1)) == []
+
+
+def test_registry_exports_read_back(debtor):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from kabinet.payments import exports
+
+    order = services.create_order(debtor.user, [(debtor.account.pk, debtor.org.pk, "1000.50")])
+    services.start_checkout(order, return_url="http://t/r", callback_url="http://t/c")
+    order.refresh_from_db()
+    services.apply_report("sandbox", StatusReport(order.external_id, SUCCEEDED, order.total, str(order.uuid)))
+    today = dt.date.today()
+    text = exports.registry_csv([debtor.org], today, today).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[1][3] == "3000300" and rows[1][5] == "1000,50" and rows[-1][5] == "1000,50"
+    sheet = load_workbook(io.BytesIO(exports.registry_xlsx([debtor.org], today, today))).active
+    values = list(sheet.values)
+    assert values[1][3] == "3000300" and Decimal(str(values[1][5])) == D("1000.50") and len(values) == 3
