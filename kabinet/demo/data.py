@@ -117,6 +117,7 @@ class DemoLoader:
         self._users()
         load_demo_meters(self.today)
         self._tariffs()
+        self._commissions()
         return {"accounts": PersonalAccount.objects.count(), "organisations": Organization.objects.count()}
 
     def _organisations(self):
@@ -126,6 +127,15 @@ class DemoLoader:
                 inn=fields["inn"], kpp=fields["kpp"], defaults={**fields, "parent": parent}
             )
             self.orgs[key] = org
+
+    def _commissions(self):
+        """The sandbox acquirer's fee: the management company keeps it back (1 %, at least 5 ₽), the
+        electricity supplier has the payer pay it on top (1.5 %), so the demo shows both cases."""
+        from kabinet.payments.models import CommissionRule
+
+        for key, fields in (("uk", {"percent": Decimal("1"), "minimum": Decimal("5")}),
+                            ("energo", {"percent": Decimal("1.5"), "payer_pays": True})):
+            CommissionRule.objects.get_or_create(organization=self.orgs[key], acquirer="sandbox", defaults=fields)
 
     def _services(self):
         for key, services in SERVICES.items():

@@ -203,3 +203,17 @@ def test_demo_bills_the_previous_month_sensibly(demo):
     assert run_billing(energo, period).lines > 0
     sheet = turnover(PersonalAccount.objects.all(), add_months(period, -11), period_start(dt.date.today()))
     assert sheet.reconciles, sheet.statement
+
+
+def test_demo_consumer_can_quote_a_payment_with_each_commission_kind(demo):
+    """Both organisations have a sandbox commission: kept back by the first, paid on top at the second."""
+    from kabinet.payments import services
+
+    from kabinet.accounts.models import User
+
+    consumer = User.objects.get(email="demo@example.com")
+    items = services.payable_items(consumer)
+    assert {i.account.number for i in items} >= {"1000200"}
+    quotes = {i.account.organization.inn: services.quote([(i.account, i.supplier, "1000")], "sandbox") for i in items}
+    kinds = {(q.total > q.amount) for q in quotes.values()}
+    assert kinds == {True, False}
