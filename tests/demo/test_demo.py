@@ -207,9 +207,8 @@ def test_demo_bills_the_previous_month_sensibly(demo):
 
 def test_demo_consumer_can_quote_a_payment_with_each_commission_kind(demo):
     """Both organisations have a sandbox commission: kept back by the first, paid on top at the second."""
-    from kabinet.payments import services
-
     from kabinet.accounts.models import User
+    from kabinet.payments import services
 
     consumer = User.objects.get(email="demo@example.com")
     items = services.payable_items(consumer)
