@@ -80,6 +80,7 @@ ROUTES = {
     ),
     "panel:user_list": Route("panel", is_list=True),
     "panel:user_create": Route("panel", is_list=True),
+    "panel:e_receipt_export": Route("panel", is_list=True),  # A's account has chosen e-receipts
     "panel:user_detail": Route("panel", lambda w: {"pk": w.alice.pk}),
     "panel:user_attach": Route("panel", lambda w: {"pk": w.alice.pk}, lambda w: {"number": w.account.number}),
     "panel:user_detach": Route("panel", lambda w: {"pk": w.alice.pk, "account_pk": w.account.pk}, _none),
@@ -324,7 +325,8 @@ class World:
 @pytest.fixture
 def world(db, settings, tmp_path):
     org_a = factories.OrganizationFactory(name=ORG_A_NAME, inn="7799000001")
-    account = factories.AccountFactory(organization=org_a, number="4242420", holder_name=SECRET_HOLDER)
+    account = factories.AccountFactory(organization=org_a, number="4242420", holder_name=SECRET_HOLDER,
+                                      e_receipt=True)
     alice = factories.UserFactory(email="alice-secret@example.com", phone="+79120004242")
     factories.AccountLinkFactory(user=alice, account=account)
     bob = factories.UserFactory(email="bob-delegate@example.com")
