@@ -240,6 +240,12 @@ ROUTES = {
         w.alice, [(w.account, w.org_a, Decimal("100"))], "sandbox", None, Decimal("100.00"))}),
     "portal:pay_return": Route("portal", lambda w: {"uuid": w.payment_order.uuid}),
     "portal:payment_history": Route("portal", is_list=True),
+    "panel:payment_registry": Route("panel", is_list=True),
+    "panel:payment_registry_export": Route("panel", is_list=True),
+    "api:payment-list": Route("api", post=lambda w: {"items": [
+        {"account": w.account.pk, "supplier": w.org_a.pk, "amount": "100"}]}, is_list=True),
+    "api:payment-detail": Route("api", lambda w: {"uuid": w.payment_order.uuid}),
+    "api:payment-registry": Route("api", is_list=True),
 }
 
 SETTINGS_REASON = "acts on the caller's own profile only (name, contacts by code, notifications, password)"
@@ -360,9 +366,14 @@ def world(db, settings, tmp_path):
     world.attachment = world.appeal.messages.get().attachments.get()
     world.announcement = announcements.publish_announcement(membership_a.user, announcements.create_announcement(
         membership_a.user, org_a, title="Объявление SEKRET-4242", text="Для А").pk)
-    from kabinet.payments.services import create_order
+    # Payment centre (issue 5): alice's card payment, confirmed by the bank, so A's registry has a row.
+    from kabinet.payments import services as payments
+    from kabinet.payments.acquirers.base import SUCCEEDED, StatusReport
 
-    world.payment_order = create_order(alice, [(account, org_a, Decimal("42.42"))])
+    world.payment_order = order = payments.create_order(alice, [(account, org_a, Decimal("42.42"))])
+    payments.start_checkout(order, return_url="http://testserver/r", callback_url="http://testserver/c")
+    order.refresh_from_db()
+    payments.apply_report("sandbox", StatusReport(order.external_id, SUCCEEDED, order.total, str(order.uuid)))
     return world
 
 

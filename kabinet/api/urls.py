@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from kabinet.api import billing_views, bills_views, metering_views, views
+from kabinet.api import billing_views, bills_views, metering_views, payments_views, views
 
 app_name = "api"
 urlpatterns = [
@@ -15,6 +15,9 @@ urlpatterns = [
     path("bills/<str:pk>/", bills_views.BillDetailView.as_view(), name="bill-detail"),
     path("bills/<str:pk>/pdf", bills_views.BillPdfView.as_view(), name="bill-pdf"),
     path("reports/turnover/", billing_views.TurnoverView.as_view(), name="report-turnover"),
+    path("payments/", payments_views.PaymentListView.as_view(), name="payment-list"),
+    path("payments/registry/", payments_views.PaymentRegistryView.as_view(), name="payment-registry"),
+    path("payments/<uuid:uuid>/", payments_views.PaymentDetailView.as_view(), name="payment-detail"),
     path("meters/", metering_views.MeterListView.as_view(), name="meter-list"),
     path("meters/<int:pk>/", metering_views.MeterDetailView.as_view(), name="meter-detail"),
     path("readings/", metering_views.ReadingListView.as_view(), name="reading-list"),

@@ -55,6 +55,7 @@ MODULES = [
     Module("reading_settings", _("Reading settings"), "panel:reading_settings", SETTINGS_ROLES),
     Module("billing", _("Billing"), "panel:billing_runs", BILLING_ROLE),
     Module("turnover", _("Turnover sheet"), "panel:turnover", TURNOVER_ROLES),
+    Module("payment_registry", _("Payment registry"), "panel:payment_registry", TURNOVER_ROLES),
     Module("organizations", _("All organisations"), "panel:organization_list", operator_only=True),
 ]
 
