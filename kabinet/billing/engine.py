@@ -106,13 +106,14 @@ class MeterData:
             meters[row[1]].append(MeterRow(*row))
         meter_ids = [m.pk for ms in meters.values() for m in ms]
         since = add_months(period, -HISTORY_MONTHS)
-        readings: dict[tuple[int, str], list[ReadingRow]] = defaultdict(list)
-        for row in (Reading.objects.filter(ids_in("meter_id", meter_ids), status__in=Reading.COUNTED,
-                                           period__gte=since, period__lte=period)
-                    .order_by("taken_on", "pk")
-                    .values_list("meter_id", "zone", "value", "consumption", "period", "previous__period",
-                                 "previous__value")):
-            readings[(row[0], row[1])].append(ReadingRow(*row))
+        # The period's readings first: a meter read in the period with a valid verification needs no
+        # history (most meters), so the readings of earlier months are read only for the others.
+        readings = cls._readings(meter_ids, period, period)
+        need_history = [m.pk for ms in meters.values() for m in ms
+                        if (m.verification_due is not None and m.verification_due < last)
+                        or any((m.pk, zone) not in readings for zone in m.zones)]
+        if need_history:
+            readings.update(cls._readings(need_history, since, period))
         substituted: dict[tuple[int, str], dict[dt.date, Decimal]] = defaultdict(dict)
         # `.order_by()`: Charge's default ordering joins the accounts, organisations and services to sort
         # by number and name — a scan of every account of the organisation per batch (quadratic).
@@ -122,6 +123,18 @@ class MeterData:
             per_period = substituted[(row[0], row[1])]
             per_period[row[2]] = per_period.get(row[2], Decimal(0)) + row[3]
         return cls(meters=meters, readings=readings, substituted=substituted)
+
+    @staticmethod
+    def _readings(meter_ids: list[int], since: dt.date, period: dt.date) -> dict[tuple[int, str], list[ReadingRow]]:
+        """(meter, zone) → counted readings of the months `since` … `period`, oldest first."""
+        readings: dict[tuple[int, str], list[ReadingRow]] = defaultdict(list)
+        for row in (Reading.objects.filter(ids_in("meter_id", meter_ids), status__in=Reading.COUNTED,
+                                           period__gte=since, period__lte=period)
+                    .order_by("taken_on", "pk")
+                    .values_list("meter_id", "zone", "value", "consumption", "period", "previous__period",
+                                 "previous__value")):
+            readings[(row[0], row[1])].append(ReadingRow(*row))
+        return readings
 
 
 def _history(rows: list[ReadingRow]) -> dict[dt.date, Decimal]:
