@@ -13,6 +13,7 @@ from kabinet.payments.acquirers import available_codes, default_acquirer_code
 from kabinet.payments.models import PaymentOrder
 
 MAX_REGISTRY_DAYS = 366
+STATUS_HELP = ", ".join(PaymentOrder.Status.values) + " (payments loaded by the organisation are succeeded)"
 
 
 def money(**kwargs):
@@ -72,7 +73,7 @@ class OrderLineSerializer(serializers.Serializer):
 
 class PaymentOrderSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="uuid")
-    status = serializers.ChoiceField(choices=PaymentOrder.Status.choices)
+    status = serializers.CharField(help_text=STATUS_HELP)
     status_label = serializers.CharField(source="get_status_display")
     amount = money(help_text="Goes to the debts (Σ lines).")
     commission = money()
@@ -101,7 +102,7 @@ class PaymentOrderSerializer(serializers.Serializer):
 # --- History ----------------------------------------------------------------------------------------------
 
 
-class PaidPartSerializer(serializers.Serializer):
+class PaymentPartSerializer(serializers.Serializer):
     period = serializers.SerializerMethodField()
     service = serializers.CharField()
     supplier = serializers.CharField()
@@ -120,10 +121,10 @@ class HistoryEntrySerializer(serializers.Serializer):
     amount = money()
     source = serializers.CharField(help_text="bank, cash, import, sandbox, yookassa…")
     source_label = serializers.CharField()
-    status = serializers.ChoiceField(choices=PaymentOrder.Status.choices)
+    status = serializers.CharField(help_text=STATUS_HELP)
     status_label = serializers.CharField()
     order = serializers.SerializerMethodField(help_text="The card payment's id while it is not completed.")
-    parts = PaidPartSerializer(many=True, help_text="What the payment paid (periods, services, suppliers).")
+    parts = PaymentPartSerializer(many=True, help_text="What the payment paid (periods, services, suppliers).")
 
     @extend_schema_field({"type": "string", "format": "uuid", "nullable": True})
     def get_order(self, entry):

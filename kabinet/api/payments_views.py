@@ -154,7 +154,7 @@ class PaymentListView(APIView):
         if errors:
             raise ItemErrors(errors)
         try:
-            order = services.create_order(request.user, items, acquirer_code=data["acquirer"],
+            order = services.create_order(request.user, items, acquirer_code=data.get("acquirer") or None,
                                           named_period=data.get("named_period"))
         except services.PaymentError as error:
             raise exceptions.ValidationError({"detail": str(error)}) from None
