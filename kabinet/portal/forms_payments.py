@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kabinet.core.money import format_money, period_start
 from kabinet.payments.services import MAX_LINE
@@ -87,7 +88,7 @@ class PayForm(forms.Form):
                 ticked = item.debt > 0 and (preselect is None or item.account.pk == preselect)
                 text = amount_text(item.debt)
             self.fields[f"pay-{key}"] = forms.BooleanField(
-                label=_("Pay"), required=False, initial=ticked,
+                label=pgettext_lazy("button", "Pay"), required=False, initial=ticked,
             )
             self.fields[f"amount-{key}"] = forms.CharField(
                 label=_("Amount, ₽"), required=False, max_length=30, initial=text,
