@@ -28,8 +28,19 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
         KABINET_DATA_DIR=str(tmp_path),
         KABINET_SECRET_KEY="x" * 20 + "a-long-random-production-secret-key-0123456789",
         KABINET_ALLOWED_HOSTS="kabinet.example.com",
+        KABINET_ACQUIRER="yookassa",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_the_sandbox_acquirer_takes_payments(tmp_path):
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        KABINET_DATA_DIR=str(tmp_path),
+        KABINET_SECRET_KEY="x" * 20 + "a-long-random-production-secret-key-0123456789",
+        KABINET_ALLOWED_HOSTS="kabinet.example.com",
+    )
+    assert result.returncode != 0 and "payments.W001" in result.stdout + result.stderr
 
 
 def test_passwords_are_hashed_with_argon2_in_production():
