@@ -76,7 +76,7 @@ PAY_EXAMPLE = {"items": [{"account": 12, "supplier": 3, "amount": "1500.00"},
                          {"account": 12, "supplier": 7, "amount": "412.35"}],
                "named_period": "2026-10"}
 ORDER_EXAMPLE = {
-    "id": "0b6f1c1e-55d5-4a57-9a0f-8e4f3b4f9a10", "status": "pending", "status_label": "Ожидает банк",
+    "id": "0b6f1c1e-55d5-4a57-9a0f-8e4f3b4f9a10", "status": "pending", "status_label": "Ожидает ответа банка",
     "amount": "1912.35", "commission": "19.12", "total": "1912.35", "acquirer": "sandbox",
     "named_period": "2026-10", "redirect_url": "https://kabinet.example.com/sandbox-acquirer/pay/sbx_…/",
     "failure_reason": "", "created_at": "2026-11-25T09:00:00+03:00", "paid_at": None,
