@@ -48,6 +48,21 @@ class AccountRow(NamedTuple):
             "pk", "premises__building_id", "area", "premises__area", "residents", "owners")]
 
 
+class ServiceRow(NamedTuple):
+    """What the engine needs of a service: plain attributes (a model's `pk` is a property, read
+    millions of times in a large run)."""
+
+    pk: int
+    name: str
+    unit: str
+    method: str
+    normative: Decimal | None
+
+    @classmethod
+    def of(cls, service: Service) -> "ServiceRow":
+        return cls(service.pk, service.name, service.unit, service.method, service.normative)
+
+
 class MeterRow(NamedTuple):
     """What the engine needs of a meter (read with `values_list`)."""
 
@@ -248,7 +263,7 @@ class Pricer:
         return charges.price(volume, tariffs, self.period, service=service, unit=unit, zone=zone)
 
 
-def _lines(account: AccountRow, service: Service, period: dt.date, rates: Rates, data: MeterData,
+def _lines(account: AccountRow, service: ServiceRow, period: dt.date, rates: Rates, data: MeterData,
            settings: volumes.VolumeSettings, report: RunReport,
            pricer: Pricer) -> list[tuple[charges.ChargeLine, MeterRow | None]]:
     building_id = account.building_id
@@ -298,7 +313,8 @@ def charges_for(accounts: list[AccountRow], services: list[Service], period: dt.
     """The charge lines of a batch of accounts, as rows for `ledger.insert_charges`."""
     pricer = pricer or Pricer(period)
     data = MeterData.load([a.pk for a in accounts], period)
-    services = [s for s in services if rates.has_tariff(s.pk)]  # a service without a tariff is not billed here
+    # A service without a tariff is not billed here.
+    services = [ServiceRow.of(s) for s in services if rates.has_tariff(s.pk)]
     rows: list[ChargeRow] = []
     amount = Decimal("0.00")
     for account in accounts:

@@ -59,6 +59,17 @@ def bigint_array(ids) -> str:
     return "{" + ",".join(str(int(i)) for i in ids) + "}"
 
 
+NULL = "\\N"  # COPY's text format: NULL, and the characters a text value must escape
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    """A text value for COPY's text format (`translate` only when needed: it is slow, and rare)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(COPY_ESCAPES)
+    return value
+
+
 CHARGE_COLUMNS = ("account", "service", "meter", "zone", "kind", "volume", "tariff", "amount", "protocol")
 
 
@@ -76,9 +87,15 @@ def insert_charges(period: dt.date, rows) -> None:
                   ("period", "automatic", "created_at", *CHARGE_COLUMNS)]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         table = connection.ops.quote_name(Charge._meta.db_table)
+        # The text format built here in one string: `write_row` adapts every field of every row on its
+        # own (3 s of a profiled 100k run). Only the strings need escaping; ids and Decimals are safe.
+        head = f"{period.isoformat()}\tt\t{created_at.isoformat()}\t"
+        data = "".join(
+            f"{head}{account}\t{service}\t{NULL if meter is None else meter}\t{_copy_text(zone)}\t"
+            f"{kind}\t{volume}\t{tariff}\t{amount}\t{_copy_text(protocol)}\n"
+            for account, service, meter, zone, kind, volume, tariff, amount, protocol in rows)
         with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row((period, True, created_at, *row))
+            copy.write(data)
         return
     Charge.objects.bulk_create(
         [Charge(period=period, automatic=True, created_at=created_at,
