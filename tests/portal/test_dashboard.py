@@ -32,7 +32,7 @@ def test_dashboard_shows_total_debt_tiles_and_account_cards(login, alice, accoun
     assert "Долг" in html and "408,00\u00a0₽" in html
     for tile in ("Оплата", "Показания", "Состояние счёта", "Объявления", "Обращения"):
         assert tile in html
-    assert "скоро" in html
+    assert f'href="{reverse("portal:pay")}"' in html  # the «Оплата» tile opens the payment centre
     assert "ООО «УК Пример»" in html and "1000200" in html and account.address in html
     assert "Вы — владелец счёта" in html and "за октябрь 2026" in html and "Главная" in html
     assert reverse("portal:account_detail", args=[account.pk]) in html
