@@ -109,7 +109,7 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
 
 def _apply_advances(organization: Organization, account_ids: list[int], period: dt.date, limitation_years: int):
     """Advances (overpayments) pay the new charges: per payment, oldest first, by the same rules."""
-    left = (Allocation.objects.filter(ids_in("account_id", account_ids), kind=allocation.ADVANCE)
+    left = (Allocation.objects.filter(ids_in("account_id", account_ids), kind=allocation.ADVANCE).order_by()
             .values("account_id", "payment_id").annotate(total=Sum("amount")).filter(total__gt=0)
             .order_by("account_id", "payment_id"))
     left = list(left)
@@ -117,7 +117,7 @@ def _apply_advances(organization: Organization, account_ids: list[int], period: 
         return
     due = loading.due_function(organization)
     debts = open_debts(organization, [row["account_id"] for row in left])
-    payments = Payment.objects.in_bulk([row["payment_id"] for row in left])
+    payments = Payment.objects.order_by().in_bulk([row["payment_id"] for row in left])
     rows = []
     for row in left:
         account_debts = debts.get(row["account_id"], [])
@@ -220,16 +220,16 @@ def compute_penalties(organization: Organization, on_date: dt.date, *, acting_us
 
 def _penalty_rows(account_ids, posted, on_date, table, due) -> list[PenaltyCharge]:
     debts: dict[tuple, Decimal] = {}
-    for row in (Charge.objects.filter(ids_in("account_id", account_ids)).values("account_id", "period")
+    for row in (Charge.objects.filter(ids_in("account_id", account_ids)).order_by().values("account_id", "period")
                 .annotate(total=Sum("amount"))):
         if due(row["period"]) < on_date:
             debts[(row["account_id"], row["period"])] = row["total"]
     paid: dict[tuple, list] = {}
-    for row in (Allocation.objects.filter(ids_in("account_id", account_ids), kind=allocation.PRINCIPAL)
+    for row in (Allocation.objects.filter(ids_in("account_id", account_ids), kind=allocation.PRINCIPAL).order_by()
                 .values("account_id", "period", "paid_on").annotate(total=Sum("amount"))):
         paid.setdefault((row["account_id"], row["period"]), []).append((row["paid_on"], row["total"]))
     earlier: dict[tuple, Decimal] = {}
-    for row in (PenaltyCharge.objects.filter(ids_in("account_id", account_ids)).exclude(period=posted)
+    for row in (PenaltyCharge.objects.filter(ids_in("account_id", account_ids)).exclude(period=posted).order_by()
                 .values("account_id", "debt_period").annotate(total=Sum("amount"))):
         earlier[(row["account_id"], row["debt_period"])] = row["total"]
     rows = []
