@@ -23,8 +23,9 @@ class RegistryFilterForm(forms.Form):
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(
         format="%Y-%m-%d", attrs={"type": "date"}), **DATE_INPUT)
 
-    def __init__(self, data, *, suppliers, initial_supplier=None):
-        super().__init__(data)
+    def __init__(self, data, *, suppliers, initial_supplier=None, initial_range=None):
+        start, end = initial_range or (None, None)
+        super().__init__(data, initial={"date_from": start, "date_to": end})
         field = self.fields["supplier"]
         field.queryset = suppliers
         field.label_from_instance = _tree_label

@@ -8,6 +8,7 @@ only. The rows are `payments.services.registry_rows`, the files `payments.export
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from kabinet.core.roles import TURNOVER_ROLES
 from kabinet.panel.forms_payments import RegistryFilterForm
@@ -25,7 +26,9 @@ def _registry_filters(request):
     suppliers = request.panel.orgs(REGISTRY_ROLES).order_by("path")
     current = request.panel.current
     default = (suppliers.filter(pk=current.pk).first() if current else None) or suppliers.first()
-    form = RegistryFilterForm(request.GET or None, suppliers=suppliers, initial_supplier=default)
+    today = timezone.localdate()
+    form = RegistryFilterForm(request.GET or None, suppliers=suppliers, initial_supplier=default,
+                              initial_range=(today.replace(day=1), today))
     return form, form.filters(default)
 
 
