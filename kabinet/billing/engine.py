@@ -10,6 +10,7 @@ volumes) — see `Pricer`.
 """
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,6 +30,7 @@ from kabinet.registry.models import PersonalAccount, Service
 
 VOLUME_STEP = Decimal("0.000001")  # what Charge.volume stores: the priced volume is the stored one
 HISTORY_MONTHS = 24
+UNIQUE_KINDS = (volumes.METERED, volumes.RECALCULATION)  # volumes not kept by `Pricer`
 CACHE_LIMIT = 100_000  # lines kept for reuse by `Pricer` (a run has a few thousand distinct ones)
 
 
@@ -152,6 +154,11 @@ class MeterData:
         return readings
 
 
+@functools.lru_cache(maxsize=64)
+def _month_end(period: dt.date) -> dt.date:
+    return charges.month_bounds(period)[1]
+
+
 def _history(rows: list[ReadingRow]) -> dict[dt.date, Decimal]:
     return volumes.monthly_history([
         (r.previous_period, r.period, r.consumption) for r in rows
@@ -165,7 +172,7 @@ def meter_zone_volume(meter: MeterRow, zone: str, period: dt.date, data: MeterDa
     key = (meter.pk, zone)
     rows = data.readings.get(key, [])
     substituted = data.substituted.get(key, {})
-    _first, last = charges.month_bounds(period)
+    last = _month_end(period)
     if meter.verification_due is not None and meter.verification_due < last:
         # Unverified: readings do not count; the average from the month of expiry, then the normative × 1.5.
         expired_from = period_start(meter.verification_due + dt.timedelta(days=1))
@@ -231,6 +238,8 @@ class Pricer:
     def price(self, volume: volumes.Volume, tariffs, *, service: str, unit: str,
               zone: str = "") -> list[charges.ChargeLine]:
         tariffs = tuple(tariffs)
+        if volume.kind in UNIQUE_KINDS:  # their explanations hold the meter's readings: nothing to reuse
+            return self._price(volume, tariffs, service=service, unit=unit, zone=zone)
         return self.cached(("price", volume, tariffs, service, unit, zone),
                            lambda: self._price(volume, tariffs, service=service, unit=unit, zone=zone))
 
