@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kabinet.payments.services import registry_rows
 
@@ -47,7 +48,7 @@ def registry_xlsx(suppliers, date_from, date_to) -> bytes:
 
     rows = registry_rows(suppliers, date_from, date_to)
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Payments"))
+    sheet = book.create_sheet(pgettext("sheet name", "Payments"))
     sheet.append(headers())
     for row in rows:
         sheet.append([row["paid_at"].replace(tzinfo=None) if key == "paid_at" else row[key] for key in COLUMNS])

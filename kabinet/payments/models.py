@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kabinet.billing.models import Payment, money_field
 from kabinet.core.models import Organization
@@ -41,9 +42,10 @@ class PaymentOrder(models.Model):
     charged (amount + commission when the payer pays it, else amount)."""
 
     class Status(models.TextChoices):
-        CREATED = "created", _("Created")
+        # Contexts: Django merges the apps' catalogues, and "Paid" is a column elsewhere.
+        CREATED = "created", pgettext_lazy("payment status", "Created")
         PENDING = "pending", _("Awaiting the bank")
-        SUCCEEDED = "succeeded", _("Paid")
+        SUCCEEDED = "succeeded", pgettext_lazy("payment status", "Paid")
         FAILED = "failed", _("Not paid")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

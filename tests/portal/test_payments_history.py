@@ -13,6 +13,14 @@ from kabinet.core.models import Organization
 from kabinet.payments import services
 from kabinet.payments.acquirers.base import SUCCEEDED, StatusReport
 from tests import factories
+
+
+def ru_status(label):
+    """An order status in Russian (the labels have the context "payment status")."""
+    from django.utils import translation
+
+    with translation.override("ru"):
+        return translation.pgettext("payment status", label)
 from tests.portal.conftest import ru
 from tests.portal.test_payments import owe
 
@@ -49,7 +57,7 @@ def test_payments_of_every_source_newest_first_with_what_they_paid(login, alice,
     assert "200,00" in rows[2]
     # 200,00 against October's 1 000,00 + 500,00 is split pro rata across the services (and so the suppliers).
     assert "Содержание" in rows[2] and "Холодная вода" in rows[2] and "Водоканал" in rows[2]
-    assert ru("Paid") in rows[0]
+    assert ru_status("Paid") in rows[0]
 
 
 def test_a_card_payment_in_progress_is_listed_with_its_status_and_link(login, alice, debt, org):
@@ -62,7 +70,7 @@ def test_a_card_payment_in_progress_is_listed_with_its_status_and_link(login, al
     order.refresh_from_db()
     services.apply_report("sandbox", StatusReport(order.external_id, SUCCEEDED, D("300.00"), str(order.uuid)))
     (row,) = rows_of(login(alice).get(HISTORY).content.decode())
-    assert ru("Paid") in row and ru("Online card payment (test)") in row and "Содержание" in row
+    assert ru_status("Paid") in row and ru("Online card payment (test)") in row and "Содержание" in row
 
 
 def test_one_account_only(login, alice, debt, org):
