@@ -14,6 +14,13 @@ from kabinet.payments import services
 from kabinet.payments.acquirers.base import SUCCEEDED, StatusReport
 from tests import factories
 
+from tests.portal.conftest import ru
+from tests.portal.test_payments import owe
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+HISTORY = reverse("portal:payment_history")
+
 
 def ru_status(label):
     """An order status in Russian (the labels have the context "payment status")."""
@@ -21,12 +28,6 @@ def ru_status(label):
 
     with translation.override("ru"):
         return translation.pgettext("payment status", label)
-from tests.portal.conftest import ru
-from tests.portal.test_payments import owe
-
-pytestmark = pytest.mark.django_db
-D = Decimal
-HISTORY = reverse("portal:payment_history")
 
 
 @pytest.fixture
