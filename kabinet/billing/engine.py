@@ -87,10 +87,20 @@ class ReadingRow(NamedTuple):
     period: dt.date
     previous_period: dt.date | None
     previous_value: Decimal | None
+    pk: int
 
 
 # One charge line ready to write: account, service, meter, zone, kind, volume, tariff, amount, protocol.
 ChargeRow = tuple[int, int, int | None, str, str, Decimal, Decimal, Decimal, str]
+
+
+class BatchLines(NamedTuple):
+    """What `charges_for` found for a batch: the lines to write, the meters it looked at, and the
+    readings of the period its metered lines were computed from (the run marks them billed)."""
+
+    rows: list[ChargeRow]
+    meter_ids: list[int]
+    readings_used: list[int]
 
 
 @dataclass
@@ -111,6 +121,7 @@ class MeterData:
     meters: dict[int, list[MeterRow]]  # account id → meters
     readings: dict[tuple[int, str], list[ReadingRow]]  # (meter, zone) → counted readings, oldest first
     substituted: dict[tuple[int, str], dict[dt.date, Decimal]]  # (meter, zone) → period → volume
+    readings_used: list[int] = field(default_factory=list)  # the period's readings metered lines came from
 
     @classmethod
     def load(cls, account_ids: list[int], period: dt.date) -> "MeterData":
@@ -149,9 +160,13 @@ class MeterData:
                                            period__gte=since, period__lte=period)
                     .order_by("taken_on", "pk")
                     .values_list("meter_id", "zone", "value", "consumption", "period", "previous__period",
-                                 "previous__value")):
+                                 "previous__value", "pk")):
             readings[(row[0], row[1])].append(ReadingRow(*row))
         return readings
+
+    @property
+    def meter_ids(self) -> list[int]:
+        return [m.pk for ms in self.meters.values() for m in ms]
 
 
 @functools.lru_cache(maxsize=64)
@@ -182,6 +197,7 @@ def meter_zone_volume(meter: MeterRow, zone: str, period: dt.date, data: MeterDa
             normative=normative, people=people, failed=True, settings=settings)
     current = [r for r in rows if r.period == period]
     if current:
+        data.readings_used.extend(r.pk for r in current)
         consumption = sum((r.consumption or Decimal(0) for r in current), Decimal(0))
         since = current[0].previous_period
         replaced = [v for p, v in sorted(substituted.items()) if since is not None and since < p < period]
@@ -318,8 +334,9 @@ def _priced(pricer: Pricer, volume: volumes.Volume, tariffs, name, unit, zone) -
 
 
 def charges_for(accounts: list[AccountRow], services: list[Service], period: dt.date, rates: Rates,
-                settings: volumes.VolumeSettings, report: RunReport, pricer: Pricer | None = None) -> list[ChargeRow]:
-    """The charge lines of a batch of accounts, as rows for `ledger.insert_charges`."""
+                settings: volumes.VolumeSettings, report: RunReport, pricer: Pricer | None = None) -> BatchLines:
+    """The charge lines of a batch of accounts, as rows for `ledger.insert_charges`, with the meters
+    and readings they came from."""
     pricer = pricer or Pricer(period)
     data = MeterData.load([a.pk for a in accounts], period)
     # A service without a tariff is not billed here.
@@ -340,4 +357,4 @@ def charges_for(accounts: list[AccountRow], services: list[Service], period: dt.
                 amount += line.amount
     report.lines += len(rows)
     report.amount += amount
-    return rows
+    return BatchLines(rows, data.meter_ids, data.readings_used)

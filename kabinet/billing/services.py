@@ -2,7 +2,8 @@
 logger with the acting user; the panel, the API, commands and tasks call these same functions.
 
 - `run_billing(organization, period)`: charges of an open period from readings, tariffs and
-  normatives (idempotent: the run's own lines are replaced), advances applied, balances;
+  normatives (idempotent: the run's own lines are replaced), advances applied, balances, the
+  period's readings it used marked billed;
 - `record_payment(account, amount, paid_on=…)`: a payment allocated by ГК 319.1, balances;
 - `compute_penalties(organization, on_date)`: penalty lines in the open period of `on_date`;
 - `close_period(organization, period)`: the period becomes immutable;
@@ -35,6 +36,7 @@ from kabinet.billing.models import Allocation, BillingPeriod, Charge, Payment, P
 from kabinet.billing.rules import allocation, penalties, volumes
 from kabinet.core.models import Organization
 from kabinet.core.money import period_start, to_money
+from kabinet.metering.models import Reading
 from kabinet.registry.models import PersonalAccount, Service
 
 audit = logging.getLogger("kabinet.audit")
@@ -92,9 +94,10 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
             progress(0, len(ids))
         pricer = engine.Pricer(period)
         for batch in batches(ids, batch_size):
-            rows = engine.charges_for(engine.AccountRow.load(batch), services, period, rates, volume_settings, report,
-                                      pricer)
-            insert_charges(period, rows)
+            lines = engine.charges_for(engine.AccountRow.load(batch), services, period, rates, volume_settings, report,
+                                       pricer)
+            insert_charges(period, lines.rows)
+            _mark_readings_billed(lines.meter_ids, period, lines.readings_used)
             _apply_advances(organization, batch, period, settings_.limitation_years)
             refresh_balances(organization, batch, period)
             done += len(batch)
@@ -105,6 +108,18 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
     audit.info("billing run %s %s by %s: %s accounts, %s lines, %s", organization.pk, f"{period:%Y-%m}",
                _user_id(acting_user), report.accounts, report.lines, report.amount)
     return report
+
+
+def _mark_readings_billed(meter_ids: list[int], period: dt.date, used: list[int]) -> None:
+    """The period's readings the run's metered lines came from become billed (then they can no longer
+    be rejected); a reading a previous run billed but this one did not use (say, the meter's
+    verification has expired since) is accepted again. Only changed rows are written, so a re-run
+    writes nothing. Set-wise (`update`): no history entries — the run is the audit record."""
+    readings = Reading.objects.filter(ids_in("meter_id", meter_ids), period=period)
+    if used:
+        readings.filter(ids_in("pk", used), status=Reading.Status.ACCEPTED).update(status=Reading.Status.BILLED)
+    billed = readings.filter(status=Reading.Status.BILLED)
+    (billed.exclude(ids_in("pk", used)) if used else billed).update(status=Reading.Status.ACCEPTED)
 
 
 def _apply_advances(organization: Organization, account_ids: list[int], period: dt.date, limitation_years: int):
