@@ -13,7 +13,6 @@ from kabinet.core.models import Organization
 from kabinet.payments import services
 from kabinet.payments.acquirers.base import SUCCEEDED, StatusReport
 from tests import factories
-
 from tests.portal.conftest import ru
 from tests.portal.test_payments import owe
 
