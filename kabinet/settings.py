@@ -123,7 +123,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and tasks ----------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "kabinet.core.cache.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions read from the shared cache, written through to the database. Not with the per-process
     # local-memory cache: a session ended in one web process would live on in another's cache.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -279,3 +279,10 @@ KABINET_BILLS_ON_CLOSE = env.bool("KABINET_BILLS_ON_CLOSE", default=True)
 KABINET_NOTIFY_RETRY_SECONDS = env.int("KABINET_NOTIFY_RETRY_SECONDS", default=60)  # first back-off step
 KABINET_SMS_INBOUND_SECRET = env.str("KABINET_SMS_INBOUND_SECRET", default="")  # empty: the webhook refuses all
 KABINET_SMS_INBOUND_PER_HOUR = env.int("KABINET_SMS_INBOUND_PER_HOUR", default=20)  # then logged, not answered
+
+# --- Portal home screen (kabinet.portal.dashboard) ----------------------------------------------------
+# How long a rendered dashboard may stay unused in the cache (its key is the data it shows: never stale).
+KABINET_DASHBOARD_CACHE_SECONDS = env.int("KABINET_DASHBOARD_CACHE_SECONDS", default=3600)  # 0: no cache
+# Server-side prepared statements for the dashboard's query on PostgreSQL; 0 behind a transaction-mode
+# pooler that cannot keep them (PgBouncer before 1.21).
+KABINET_PREPARED_STATEMENTS = env.bool("KABINET_PREPARED_STATEMENTS", default=True)

@@ -3,18 +3,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kabinet.accounts import services
 from kabinet.accounts.models import AccountLink
-from kabinet.accounts.selectors import linked_accounts_with_link, own_link
-from kabinet.billing.selectors import balance_history, total_balance, with_balance
+from kabinet.billing.selectors import balance_history, total_balance
+from kabinet.portal import dashboard
 from kabinet.portal.forms import AccountProofForm, ConfirmForm, GrantAccessForm
-from kabinet.portal.views.news import dashboard_news
 
 RIGHT_LABELS = {
     "view": gettext_lazy("view"),
@@ -30,18 +30,16 @@ def rights_text(link: AccountLink) -> str:
 
 @login_required
 def dashboard_view(request):
-    """Total debt or overpayment, the tiles, and a card per linked account — a constant number of queries."""
-    accounts = list(
-        with_balance(linked_accounts_with_link(request.user).for_lists()).order_by("organization__name", "number")
-    )
-    for account in accounts:
-        account.link = own_link(account)
-        account.rights_text = rights_text(account.link)
-    return render(
-        request,
-        "portal/dashboard.html",
-        {"accounts": accounts, "total": total_balance(accounts), **dashboard_news(request.user, accounts)},
-    )
+    """Total debt or overpayment, the tiles, and a card per linked account — a constant number of
+    queries, the rendered page cached under the data it shows (kabinet.portal.dashboard)."""
+
+    def render_page(accounts, communication):
+        for account in accounts:
+            account.rights_text = rights_text(account.link)
+        context = {"accounts": accounts, "total": total_balance(accounts), **communication}
+        return render_to_string(dashboard.TEMPLATE, context, request)
+
+    return HttpResponse(dashboard.render_dashboard(request, render_page).html)
 
 
 def _account_or_404(request, pk):
