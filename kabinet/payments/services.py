@@ -183,8 +183,9 @@ def quote(items, acquirer_code: str | None = None) -> Quote:
 
 def _check_items(user, items):
     """Resolve (account id, supplier id, amount) or model instances against what the user may pay."""
-    allowed = {item.account.pk: item.account for item in payable_items(user)}
-    suppliers = {item.supplier.pk: item.supplier for item in payable_items(user)}
+    payable = payable_items(user)
+    allowed = {item.account.pk: item.account for item in payable}
+    suppliers = {item.supplier.pk: item.supplier for item in payable}
     resolved = []
     for account, supplier, amount in items:
         account_id = getattr(account, "pk", account)
