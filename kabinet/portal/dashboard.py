@@ -33,15 +33,17 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import auth, messages
+from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, models
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
-from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import get_language
 
-from kabinet.accounts.models import AccountLink
+from kabinet.accounts.models import AccountLink, User
 from kabinet.billing.models import Balance
 from kabinet.comms import selectors as comms
 from kabinet.comms.models import Announcement, AnnouncementRead, Appeal
@@ -62,7 +64,7 @@ def cache_seconds() -> int:
 
 # --- 1. + 2. One statement ----------------------------------------------------------------------
 
-ACCOUNT_COLUMNS = 18  # then the communication marks
+ACCOUNT_COLUMNS = 18  # after the user's columns; then the communication marks
 
 
 def _tables():
@@ -104,26 +106,34 @@ def _marks_sql(organizations) -> str:
     return ", ".join(f"({mark})" for mark in marks)
 
 
-def _marks_params(user, now) -> list:
+def _marks_params(user_id, now) -> list:
     published = Announcement.Status.PUBLISHED
-    return [published, now, published, now] + [user.pk] * 6
+    return [published, now, published, now] + [user_id] * 6
+
+
+def _user_fields():
+    return User._meta.concrete_fields
 
 
 @functools.lru_cache(maxsize=256)
 def _statement(vendor: str, organizations: tuple[int, ...]) -> str:
-    """The SQL (`vendor` keys the cache: tests switch databases within one process)."""
+    """The SQL (`vendor` keys the cache: tests switch databases within one process): the user's row
+    (for `authenticate`), joined to their accounts (none: one row of NULLs), with the marks."""
     t = _tables()
     qn = connection.ops.quote_name
     latest = f"FROM {t['Balance']} bl WHERE bl.account_id = a.id ORDER BY bl.period DESC LIMIT 1"
+    user_columns = ", ".join(f"u.{qn(field.column)}" for field in _user_fields())
     return (
-        f"SELECT a.id, a.{qn('number')}, a.organization_id, o.name, o.short_name, o.path, "
+        f"SELECT {user_columns}, a.id, a.{qn('number')}, a.organization_id, o.name, o.short_name, o.path, "
         f"a.premises_id, p.{qn('number')}, p.building_id, b.settlement, b.street, b.house, "
         f"l.role, l.can_readings, l.can_payments, l.can_appeals, "
         f"(SELECT bl.closing {latest}), (SELECT bl.period {latest}), {_marks_sql(organizations)} "
-        f"FROM {t['AccountLink']} l JOIN {t['PersonalAccount']} a ON a.id = l.account_id "
-        f"JOIN {t['Organization']} o ON o.id = a.organization_id "
-        f"JOIN {t['Premises']} p ON p.id = a.premises_id JOIN {t['Building']} b ON b.id = p.building_id "
-        f"WHERE l.user_id = %s AND o.is_active = %s "
+        f"FROM {User._meta.db_table} u LEFT JOIN ({t['AccountLink']} l "
+        f"JOIN {t['PersonalAccount']} a ON a.id = l.account_id "
+        f"JOIN {t['Organization']} o ON o.id = a.organization_id AND o.is_active = %s "
+        f"JOIN {t['Premises']} p ON p.id = a.premises_id JOIN {t['Building']} b ON b.id = p.building_id"
+        f") ON l.user_id = u.id "
+        f"WHERE u.id = %s "
         f"ORDER BY o.name, a.{qn('number')}, a.id"
     )
 
@@ -143,34 +153,85 @@ _SEEN_LIMIT = 10_000
 
 @dataclass
 class Snapshot:
-    """What the page shows, as read: the account rows (each with the marks after ACCOUNT_COLUMNS)."""
+    """What the page shows, as read in one statement: the user's row (None if there is no such
+    user), their account rows (ACCOUNT_COLUMNS each) and the communication marks."""
 
+    user_id: int
+    user_row: tuple | None
     rows: list[tuple]
     marks: tuple
 
     def fingerprint(self) -> tuple:
-        return tuple(row[:ACCOUNT_COLUMNS] for row in self.rows), self.marks
+        return tuple(self.rows), self.marks
+
+    def user(self):
+        """The user as `User.objects.get(pk=…)` would load it, or None."""
+        if self.user_row is None:
+            return None
+        fields = _user_fields()
+        values = [_converter(User, field.name)(value) for field, value in zip(fields, self.user_row, strict=True)]
+        return User.from_db(connection.alias, [field.attname for field in fields], values)
 
 
-def read_snapshot(user, now) -> Snapshot:
-    """The user's accounts of active organisations, ordered by organisation and number, with their
-    link, address, organisation and latest balance, and the communication marks: one statement
-    whatever the number of accounts and months (two the first time a process sees the user or
-    after their organisations changed)."""
-    guess = _organizations_seen.get(user.pk, ())
+def read_snapshot(user_id, now) -> Snapshot:
+    """The user's row and accounts of active organisations (ordered by organisation and number, with
+    their link, address, organisation and latest balance) and the communication marks: one statement
+    whatever the number of accounts and months (two the first time a process sees the user or after
+    their organisations changed)."""
+    guess = _organizations_seen.get(user_id, ())
+    width = len(_user_fields())
     with _cursor() as cursor:
-        cursor.execute(_statement(connection.vendor, guess), _marks_params(user, now) + [user.pk, True])
-        rows = cursor.fetchall()
+        cursor.execute(_statement(connection.vendor, guess), _marks_params(user_id, now) + [True, user_id])
+        found = cursor.fetchall()
+        if not found:
+            return Snapshot(user_id, None, [], ())
+        rows = [row[width:width + ACCOUNT_COLUMNS] for row in found if row[width] is not None]
+        snapshot = Snapshot(user_id, found[0][:width], rows, tuple(found[0][width + ACCOUNT_COLUMNS:]))
         organizations = organizations_concerned(rows)
-        if not rows:
-            return Snapshot(rows, ())
         if organizations != guess:
             if len(_organizations_seen) >= _SEEN_LIMIT:
                 _organizations_seen.clear()
-            _organizations_seen[user.pk] = organizations
-            cursor.execute(f"SELECT {_marks_sql(organizations)}", _marks_params(user, now))
-            return Snapshot(rows, tuple(cursor.fetchone()))
-    return Snapshot(rows, tuple(rows[0][ACCOUNT_COLUMNS:]))
+            _organizations_seen[user_id] = organizations
+            cursor.execute(f"SELECT {_marks_sql(organizations)}", _marks_params(user_id, now))
+            snapshot.marks = tuple(cursor.fetchone())
+    if not rows:
+        snapshot.marks = ()
+    return snapshot
+
+
+def authenticate(request, now) -> Snapshot | None:
+    """The session's user and the snapshot in one statement, with Django's checks
+    (django.contrib.auth.get_user): a backend still configured, which loads users as ModelBackend
+    does; the user exists and may log in (active); the session's hash matches the password's. All
+    true: `request.user` is set and the snapshot returned. Anything else (no session, a changed
+    password, a blocked or deleted user, a hash of a rotated secret key, another backend): None, and
+    Django's own path decides, exactly as without this."""
+    session = request.session
+    try:
+        user_id = User._meta.pk.to_python(session[auth.SESSION_KEY])
+        backend_path = session[auth.BACKEND_SESSION_KEY]
+        session_hash = session[auth.HASH_SESSION_KEY]
+    except (KeyError, ValidationError):
+        return None
+    if backend_path not in settings.AUTHENTICATION_BACKENDS or not _loads_like_model_backend(backend_path):
+        return None
+    snapshot = read_snapshot(user_id, now)
+    user = snapshot.user()
+    if user is None or not auth.load_backend(backend_path).user_can_authenticate(user):
+        return None
+    if not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return None
+    request.user = user
+    return snapshot
+
+
+@functools.cache
+def _loads_like_model_backend(backend_path: str) -> bool:
+    backend = type(auth.load_backend(backend_path))
+    manager = type(User._default_manager)
+    return (issubclass(backend, ModelBackend) and backend.get_user is ModelBackend.get_user
+            and backend.user_can_authenticate is ModelBackend.user_can_authenticate
+            and manager.get_queryset is models.Manager.get_queryset)
 
 
 def _cursor():
@@ -244,7 +305,7 @@ def build_accounts(user, rows) -> list[PersonalAccount]:
     accounts = []
     for row in rows:
         (pk, number, org_id, org_name, org_short, org_path, premises_id, flat, building_id, settlement,
-         street, house, role, can_readings, can_payments, can_appeals, balance, balance_period) = row[:ACCOUNT_COLUMNS]
+         street, house, role, can_readings, can_payments, can_appeals, balance, balance_period) = row
         account = PersonalAccount(pk=pk, number=number, organization_id=org_id, premises_id=premises_id)
         account.organization = Organization(pk=org_id, name=org_name, short_name=org_short, path=org_path)
         account.premises = Premises(pk=premises_id, number=flat, building_id=building_id)
@@ -360,11 +421,12 @@ def page_key(request, snapshot) -> str:
     return f"kabinet:dashboard:page:{user.pk}:{_digest(*parts)}"
 
 
-def render_dashboard(request, render) -> Page:
-    """The page for `request.user`: from the cache when the data it shows has not changed, else
-    `render(accounts, communication)` (a callable returning the HTML) and stored."""
-    now = timezone.now()
-    snapshot = read_snapshot(request.user, now)
+def render_dashboard(request, render, now, snapshot: Snapshot | None = None) -> Page:
+    """The page for `request.user` (`snapshot`: as `authenticate` read it, if it did): from the cache
+    when the data it shows has not changed, else `render(accounts, communication)` (a callable
+    returning the HTML) and stored."""
+    if snapshot is None or snapshot.user_id != request.user.pk:
+        snapshot = read_snapshot(request.user.pk, now)
     seconds = cache_seconds()
     # Flash messages are shown (and consumed) by the page: such a page is rendered, never cached.
     cacheable = seconds > 0 and not len(messages.get_messages(request))

@@ -81,9 +81,9 @@ def test_dashboard_query_count_does_not_grow_with_accounts_and_months(login, dja
     client.get(DASHBOARD)  # warm up (session, translations)
     cache.clear()  # rendered, not from the page cache (tests/portal/test_dashboard_cache.py)
     dashboard.clear_local(guesses=False)
-    # session, user, one statement for the accounts with links and balances and the communication
-    # marks; then communication (issue 6): the latest news, appeals with unread replies.
-    with django_assert_num_queries(5) as one_ctx:
+    # session, one statement for the user, the accounts with links and balances and the
+    # communication marks; then communication (issue 6): the latest news, appeals with unread replies.
+    with django_assert_num_queries(4) as one_ctx:
         response = client.get(DASHBOARD)
     assert response.status_code == 200
     queries_for_one = len(one_ctx.captured_queries)

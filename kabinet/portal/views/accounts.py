@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -28,18 +29,23 @@ def rights_text(link: AccountLink) -> str:
     return ", ".join(str(RIGHT_LABELS[r]) for r in link.rights)
 
 
-@login_required
 def dashboard_view(request):
     """Total debt or overpayment, the tiles, and a card per linked account — a constant number of
-    queries, the rendered page cached under the data it shows (kabinet.portal.dashboard)."""
+    queries: the session's user is checked in the same statement that reads the page's data, and
+    the rendered page is cached under that data (kabinet.portal.dashboard)."""
+    now = timezone.now()
+    return _dashboard_page(request, now, dashboard.authenticate(request, now))
 
+
+@login_required
+def _dashboard_page(request, now, snapshot):
     def render_page(accounts, communication):
         for account in accounts:
             account.rights_text = rights_text(account.link)
         context = {"accounts": accounts, "total": total_balance(accounts), **communication}
         return render_to_string(dashboard.TEMPLATE, context, request)
 
-    return HttpResponse(dashboard.render_dashboard(request, render_page).html)
+    return HttpResponse(dashboard.render_dashboard(request, render_page, now, snapshot).html)
 
 
 def _account_or_404(request, pk):
