@@ -7,7 +7,8 @@ What it does, start to finish (see benchmarks/README.md):
 2. logs the consumer in once (a session cookie) and issues an API token for them;
 3. serves the project with gunicorn (2 workers, `kabinet.wsgi`, production settings);
 4. runs Debian's `wrk` against a trivial view (`/healthz`), the logged-in dashboard (`/`) and
-   `GET /api/v1/accounts/`, and prints req/s, p50, p99 and each page's ratio to the trivial view;
+   `GET /api/v1/accounts/`, in interleaved rounds (3 by default), and prints median req/s, p50, p99
+   and each page's ratio to the trivial view (the median of the per-round ratios) with the load average;
 5. stops gunicorn, drops the database and removes its temporary files, whatever happened.
 
 Exit status: 0 when the goal (dashboard >= 40 % of the trivial view) is met, 1 when it is not,
@@ -24,6 +25,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +33,7 @@ import time
 import traceback
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -57,6 +59,7 @@ class Target:
     p99_ms: float | None = None
     errors: int = 0
     skipped: str = ""  # why it was not measured
+    rounds: list = field(default_factory=list)  # req/s of each round, in order
 
 
 # --- The database -------------------------------------------------------------------------------
@@ -329,29 +332,49 @@ def run_wrk(wrk: str, url: str, headers: dict, *, seconds: int, threads: int, co
     return parse_wrk(result.stdout)
 
 
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return ""
+
+
 # --- Report -------------------------------------------------------------------------------------
 
 
+def round_ratios(target: Target, baseline: Target) -> list[float]:
+    """The page's req/s over the trivial view's in each round: pairs measured a few seconds apart,
+    so a change of the machine's load between rounds does not tilt the ratio."""
+    return [page / base for page, base in zip(target.rounds, baseline.rounds, strict=True) if base]
+
+
 def format_report(
-    targets: list[Target], *, seconds: int, threads: int, connections: int
+    targets: list[Target], *, seconds: int, threads: int, connections: int, load: tuple[str, str] = ("", "")
 ) -> tuple[str, bool | None]:
-    """The table and the goal's verdict (None when the dashboard could not be measured)."""
-    baseline = targets[0].requests_per_second
+    """The table and the goal's verdict (None when the dashboard could not be measured). With several
+    rounds, req/s, p50 and p99 are medians, and each ratio is the median of the per-round ratios."""
+    baseline_target = targets[0]
+    baseline = baseline_target.requests_per_second
+    rounds = len(baseline_target.rounds)
     lines = [
-        f"wrk: {threads} threads, {connections} connections, {seconds} s per page; gunicorn 2 sync workers; "
-        "PostgreSQL",
-        "",
-        f"{'page':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs trivial':>12}{'errors':>8}",
+        f"wrk: {threads} threads, {connections} connections, {seconds} s per page, {rounds} round(s) "
+        "(pages interleaved); gunicorn 2 sync workers; PostgreSQL",
     ]
+    if load[0]:
+        lines.append(f"load average (1, 5, 15 min): before {load[0]}, after {load[1]}")
+    lines += ["", f"{'page':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs trivial':>12}{'errors':>8}"]
     for target in targets:
         if target.skipped:
             lines.append(f"{target.name:<28}{'skipped: ' + target.skipped:>50}")
             continue
-        ratio = target.requests_per_second / baseline if baseline else 0.0
+        ratios = round_ratios(target, baseline_target)
+        ratio = statistics.median(ratios) if ratios else 0.0
         lines.append(
             f"{target.name:<28}{target.requests_per_second:>10.1f}{target.p50_ms:>10.2f}{target.p99_ms:>10.2f}"
             f"{ratio:>11.0%} {target.errors:>8}"
         )
+        if rounds > 1 and target is not baseline_target:
+            lines.append(f"{'':<28}rounds: " + ", ".join(f"{r:.0%}" for r in ratios))
     dashboard = next(t for t in targets if t.path == "/")
     lines.append("")
     if dashboard.skipped or not baseline:
@@ -359,7 +382,7 @@ def format_report(
             f"Goal: dashboard >= {GOAL_RATIO:.0%} of the trivial view: NOT MEASURED ({dashboard.skipped})"
         )
         return "\n".join(lines), None
-    ratio = dashboard.requests_per_second / baseline
+    ratio = statistics.median(round_ratios(dashboard, baseline_target))
     passed = ratio >= GOAL_RATIO and dashboard.errors == 0
     verdict = "PASS" if passed else "FAIL"
     lines.append(f"Goal: dashboard >= {GOAL_RATIO:.0%} of the trivial view: {ratio:.0%} {verdict}")
@@ -376,6 +399,8 @@ def parse_args(argv=None):
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--connections", type=int, default=20, help="wrk connections (default 20)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds over all pages, interleaved; medians are reported (default 3)")
     parser.add_argument(
         "--server",
         default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
@@ -393,6 +418,8 @@ def parse_args(argv=None):
         args.seconds = 3
     if args.seconds < 1:
         parser.error("--seconds must be at least 1")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     return args
 
 
@@ -466,20 +493,30 @@ def web(args) -> int:
                 # Tolerated (e.g. a page not built yet), but reported: nothing is measured for it.
                 target.skipped = f"GET answered {status}, not 200"
                 print(f"  {target.name}: {target.skipped}", flush=True)
-                continue
-            print(f"  wrk {target.name} for {args.seconds} s …", flush=True)
-            result = run_wrk(
-                wrk, base_url + target.path, target.headers,
-                seconds=args.seconds, threads=args.threads, connections=args.connections,
-            )  # fmt: skip
-            for key, value in result.items():
-                setattr(target, key, value)
         if targets[0].skipped:
             raise BenchError(f"the trivial view /healthz did not answer 200: {targets[0].skipped}")
+        load_before = load_average()
+        measured = [t for t in targets if not t.skipped]
+        results = {t.path: [] for t in measured}
+        for round_number in range(1, args.rounds + 1):
+            # Pages interleaved round by round: each ratio compares runs a few seconds apart.
+            for target in measured:
+                print(f"  round {round_number}/{args.rounds}: wrk {target.name} for {args.seconds} s …", flush=True)
+                results[target.path].append(run_wrk(
+                    wrk, base_url + target.path, target.headers,
+                    seconds=args.seconds, threads=args.threads, connections=args.connections,
+                ))  # fmt: skip
+        for target in measured:
+            runs = results[target.path]
+            target.rounds = [r["requests_per_second"] for r in runs]
+            for key in ("requests_per_second", "p50_ms", "p99_ms"):
+                setattr(target, key, statistics.median(r[key] for r in runs))
+            target.errors = sum(r["errors"] for r in runs)
 
         report, passed = format_report(
-            targets, seconds=args.seconds, threads=args.threads, connections=args.connections
-        )
+            targets, seconds=args.seconds, threads=args.threads, connections=args.connections,
+            load=(load_before, load_average()),
+        )  # fmt: skip
         print()
         print(report)
         if args.json:
@@ -489,6 +526,7 @@ def web(args) -> int:
                         "goal_ratio": GOAL_RATIO,
                         "passed": passed,
                         "seconds": args.seconds,
+                        "rounds": args.rounds,
                         "targets": [asdict(t) for t in targets],
                     },
                     indent=2,
