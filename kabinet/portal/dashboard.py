@@ -283,6 +283,11 @@ def _prepared_cursor_class():
 
 def _converter(model, name):
     """The database → Python conversion Django applies to `model.name` (Decimal and date on SQLite)."""
+    return _converter_for(connection.vendor, model, name)
+
+
+@functools.cache
+def _converter_for(vendor, model, name):
     field = model._meta.get_field(name)
     column = field.get_col(model._meta.db_table)
     functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
