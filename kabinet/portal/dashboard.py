@@ -37,7 +37,7 @@ from django.contrib import auth, messages
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils.crypto import constant_time_compare
@@ -169,7 +169,7 @@ class Snapshot:
         if self.user_row is None:
             return None
         fields = _user_fields()
-        values = [_converter(User, field.name)(value) for field, value in zip(fields, self.user_row, strict=True)]
+        values = [_converter(User, f.name)(value) for f, value in zip(fields, self.user_row, strict=True)]
         return User.from_db(connection.alias, [field.attname for field in fields], values)
 
 
@@ -283,21 +283,25 @@ def _prepared_cursor_class():
 
 def _converter(model, name):
     """The database → Python conversion Django applies to `model.name` (Decimal and date on SQLite)."""
-    return _converter_for(connection.vendor, model, name)
-
-
-@functools.cache
-def _converter_for(vendor, model, name):
-    field = model._meta.get_field(name)
-    column = field.get_col(model._meta.db_table)
-    functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+    db = connections[DEFAULT_DB_ALIAS]  # the thread's wrapper itself: cheaper than the proxy per value
+    functions, column = _converters_for(db.vendor, model, name)
+    if not functions:
+        return lambda value: value
 
     def convert(value):
         for function in functions:
-            value = function(value, column, connection)
+            value = function(value, column, db)
         return value
 
     return convert
+
+
+@functools.cache
+def _converters_for(vendor, model, name):
+    field = model._meta.get_field(name)
+    column = field.get_col(model._meta.db_table)
+    db = connections[DEFAULT_DB_ALIAS]
+    return tuple(db.ops.get_db_converters(column) + field.get_db_converters(db)), column
 
 
 def build_accounts(user, rows) -> list[PersonalAccount]:
