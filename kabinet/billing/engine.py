@@ -88,6 +88,7 @@ class ReadingRow(NamedTuple):
     previous_period: dt.date | None
     previous_value: Decimal | None
     pk: int
+    status: str
 
 
 # One charge line ready to write: account, service, meter, zone, kind, volume, tariff, amount, protocol.
@@ -95,12 +96,12 @@ ChargeRow = tuple[int, int, int | None, str, str, Decimal, Decimal, Decimal, str
 
 
 class BatchLines(NamedTuple):
-    """What `charges_for` found for a batch: the lines to write, the meters it looked at, and the
-    readings of the period its metered lines were computed from (the run marks them billed)."""
+    """What `charges_for` found for a batch: the lines to write, and the period's readings whose status
+    changes — accepted ones its metered lines came from (to bill), billed ones it no longer used."""
 
     rows: list[ChargeRow]
-    meter_ids: list[int]
-    readings_used: list[int]
+    to_bill: list[int]
+    to_unbill: list[int]
 
 
 @dataclass
@@ -160,13 +161,24 @@ class MeterData:
                                            period__gte=since, period__lte=period)
                     .order_by("taken_on", "pk")
                     .values_list("meter_id", "zone", "value", "consumption", "period", "previous__period",
-                                 "previous__value", "pk")):
+                                 "previous__value", "pk", "status")):
             readings[(row[0], row[1])].append(ReadingRow(*row))
         return readings
 
-    @property
-    def meter_ids(self) -> list[int]:
-        return [m.pk for ms in self.meters.values() for m in ms]
+    def status_changes(self, period: dt.date) -> tuple[list[int], list[int]]:
+        """(accepted readings of the period used → billed, billed readings of the period not used →
+        accepted): from the rows read, so a re-run that changes nothing writes nothing."""
+        used = set(self.readings_used)
+        to_bill, to_unbill = [], []
+        for rows in self.readings.values():
+            for r in rows:
+                if r.period != period:
+                    continue
+                if r.pk in used and r.status == Reading.Status.ACCEPTED:
+                    to_bill.append(r.pk)
+                elif r.pk not in used and r.status == Reading.Status.BILLED:
+                    to_unbill.append(r.pk)
+        return to_bill, to_unbill
 
 
 @functools.lru_cache(maxsize=64)
@@ -357,4 +369,4 @@ def charges_for(accounts: list[AccountRow], services: list[Service], period: dt.
                 amount += line.amount
     report.lines += len(rows)
     report.amount += amount
-    return BatchLines(rows, data.meter_ids, data.readings_used)
+    return BatchLines(rows, *data.status_changes(period))

@@ -97,7 +97,7 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
             lines = engine.charges_for(engine.AccountRow.load(batch), services, period, rates, volume_settings, report,
                                        pricer)
             insert_charges(period, lines.rows)
-            _mark_readings_billed(lines.meter_ids, period, lines.readings_used)
+            _mark_readings_billed(lines.to_bill, lines.to_unbill)
             _apply_advances(organization, batch, period, settings_.limitation_years)
             refresh_balances(organization, batch, period)
             done += len(batch)
@@ -110,16 +110,18 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
     return report
 
 
-def _mark_readings_billed(meter_ids: list[int], period: dt.date, used: list[int]) -> None:
+def _mark_readings_billed(to_bill: list[int], to_unbill: list[int]) -> None:
     """The period's readings the run's metered lines came from become billed (then they can no longer
     be rejected); a reading a previous run billed but this one did not use (say, the meter's
-    verification has expired since) is accepted again. Only changed rows are written, so a re-run
+    verification has expired since) is accepted again. `engine.MeterData.status_changes` found them
+    among the rows the batch read, so only changed rows are written (by primary key) and a re-run
     writes nothing. Set-wise (`update`): no history entries — the run is the audit record."""
-    readings = Reading.objects.filter(ids_in("meter_id", meter_ids), period=period)
-    if used:
-        readings.filter(ids_in("pk", used), status=Reading.Status.ACCEPTED).update(status=Reading.Status.BILLED)
-    billed = readings.filter(status=Reading.Status.BILLED)
-    (billed.exclude(ids_in("pk", used)) if used else billed).update(status=Reading.Status.ACCEPTED)
+    if to_bill:
+        Reading.objects.filter(ids_in("pk", to_bill), status=Reading.Status.ACCEPTED).update(
+            status=Reading.Status.BILLED)
+    if to_unbill:
+        Reading.objects.filter(ids_in("pk", to_unbill), status=Reading.Status.BILLED).update(
+            status=Reading.Status.ACCEPTED)
 
 
 def _apply_advances(organization: Organization, account_ids: list[int], period: dt.date, limitation_years: int):
