@@ -99,7 +99,7 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
             insert_charges(period, lines.rows)
             _mark_readings_billed(lines.to_bill, lines.to_unbill)
             _apply_advances(organization, batch, period, settings_.limitation_years)
-            refresh_balances(organization, batch, period)
+            refresh_balances(organization, batch, period, written=_sums_by_account(lines.rows))
             done += len(batch)
             if progress is not None:
                 progress(done, len(ids))
@@ -108,6 +108,15 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
     audit.info("billing run %s %s by %s: %s accounts, %s lines, %s", organization.pk, f"{period:%Y-%m}",
                _user_id(acting_user), report.accounts, report.lines, report.amount)
     return report
+
+
+def _sums_by_account(rows: list[engine.ChargeRow]) -> dict[int, tuple[Decimal, Decimal]]:
+    """account id → (charged, recalculated) of a batch's lines, for `refresh_balances(written=…)`."""
+    sums: dict[int, list[Decimal]] = {}
+    for row in rows:
+        pair = sums.setdefault(row[0], [Decimal("0.00"), Decimal("0.00")])
+        pair[1 if row[4] == volumes.RECALCULATION else 0] += row[7]
+    return {account: (charged, recalculated) for account, (charged, recalculated) in sums.items()}
 
 
 def _mark_readings_billed(to_bill: list[int], to_unbill: list[int]) -> None:
