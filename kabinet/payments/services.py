@@ -156,8 +156,9 @@ def quote(items, acquirer_code: str | None = None) -> Quote:
         groups[account.organization_id].append(index)
     commissions = [ZERO] * len(items)
     total_fee, payer_fee, payer_pays = ZERO, ZERO, False
+    rule_of = {organization_id: commission_rule(organization_id, code) for organization_id in groups}
     for organization_id, indexes in groups.items():
-        rule = commission_rule(organization_id, code)
+        rule = rule_of[organization_id]
         amounts = [items[i][2] for i in indexes]
         try:
             priced = rules.price(rule, sum(amounts, ZERO))
@@ -171,7 +172,7 @@ def quote(items, acquirer_code: str | None = None) -> Quote:
             payer_pays = payer_pays or priced.fee > 0
     lines = []
     for (account, supplier, amount), fee in zip(items, commissions, strict=True):
-        paid_by_payer = commission_rule(account.organization_id, code).payer_pays
+        paid_by_payer = rule_of[account.organization_id].payer_pays
         lines.append(QuoteLine(account, supplier, amount, fee, amount if paid_by_payer else amount - fee))
     amount = sum((line.amount for line in lines), ZERO)
     return Quote(code, tuple(lines), amount, total_fee, amount + payer_fee,
@@ -186,7 +187,7 @@ def _check_items(user, items):
     payable = payable_items(user)
     allowed = {item.account.pk: item.account for item in payable}
     suppliers = {item.supplier.pk: item.supplier for item in payable}
-    resolved = []
+    resolved, served = [], {}  # served: organisation id -> the suppliers of its services (and itself)
     for account, supplier, amount in items:
         account_id = getattr(account, "pk", account)
         supplier_id = getattr(supplier, "pk", supplier)
@@ -197,18 +198,21 @@ def _check_items(user, items):
         if account_id not in allowed:
             raise PaymentError(_("You may not pay for this account."))
         supplier_obj = suppliers.get(supplier_id)
-        if supplier_obj is None or supplier_id not in _suppliers_of(allowed[account_id]):
+        organization_id = allowed[account_id].organization_id
+        if organization_id not in served:
+            served[organization_id] = _suppliers_of(organization_id)
+        if supplier_obj is None or supplier_id not in served[organization_id]:
             raise PaymentError(_("This supplier does not serve the account."))
         resolved.append((allowed[account_id], supplier_obj, amount))
     return resolved
 
 
-def _suppliers_of(account) -> set[int]:
+def _suppliers_of(organization_id: int) -> set[int]:
     from kabinet.registry.models import Service
 
-    ids = set(Service.objects.filter(organization_id=account.organization_id).exclude(supplier=None)
+    ids = set(Service.objects.filter(organization_id=organization_id).exclude(supplier=None)
               .values_list("supplier_id", flat=True))
-    return ids | {account.organization_id}
+    return ids | {organization_id}
 
 
 def create_order(user, items, *, acquirer_code: str | None = None, named_period: dt.date | None = None) -> PaymentOrder:
