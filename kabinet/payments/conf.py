@@ -13,6 +13,16 @@ def _value(name: str, default):
     return os.environ.get(name, default)
 
 
+def acquirer() -> str:
+    """The acquirer of new payments (KABINET_ACQUIRER, default the sandbox)."""
+    return str(_value("KABINET_ACQUIRER", "") or "sandbox")
+
+
+def acquirers() -> str:
+    """The acquirers offered, comma-separated (KABINET_ACQUIRERS, default the one of KABINET_ACQUIRER)."""
+    return str(_value("KABINET_ACQUIRERS", "") or acquirer())
+
+
 def sandbox_secret() -> bytes:
     """The HMAC key of sandbox callbacks (KABINET_SANDBOX_SECRET; by default derived from SECRET_KEY)."""
     secret = _value("KABINET_SANDBOX_SECRET", "")

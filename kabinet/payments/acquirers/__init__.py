@@ -3,11 +3,9 @@
 `KABINET_ACQUIRER` chooses the default one; `KABINET_ACQUIRERS` (comma-separated) those offered.
 """
 
-import os
 from importlib import import_module
 
-from django.conf import settings
-
+from kabinet.payments import conf
 from kabinet.payments.acquirers.base import Acquirer, AcquirerError
 
 REGISTRY = {
@@ -16,16 +14,12 @@ REGISTRY = {
 }
 
 
-def _setting(name: str, default: str) -> str:
-    return str(getattr(settings, name, None) or os.environ.get(name) or default)
-
-
 def default_acquirer_code() -> str:
-    return _setting("KABINET_ACQUIRER", "sandbox")
+    return conf.acquirer()
 
 
 def available_codes() -> list[str]:
-    codes = [c.strip() for c in _setting("KABINET_ACQUIRERS", default_acquirer_code()).split(",") if c.strip()]
+    codes = [c.strip() for c in conf.acquirers().split(",") if c.strip()]
     return [c for c in codes if c in REGISTRY]
 
 
