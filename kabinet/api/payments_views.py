@@ -3,7 +3,6 @@ acquirer's page), the history, one order's status, and for staff the supplier pa
 CSV with `?format=csv`)."""
 
 from django.core.cache import cache
-from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +27,7 @@ from kabinet.api.payments_serializers import (
 )
 from kabinet.api.serializers import ErrorSerializer
 from kabinet.api.views import ERRORS
+from kabinet.core.spreadsheets import download
 from kabinet.payments import exports, services
 from kabinet.payments.models import PaymentOrder
 
@@ -247,9 +247,7 @@ class PaymentRegistryView(APIView):
         if start > end:
             start = end
         if request.accepted_renderer.format == "csv":
-            response = HttpResponse(exports.registry_csv(suppliers, start, end), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="registry-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
-            return response
+            return download(exports.registry_csv(suppliers, start, end), f"registry-{start:%Y%m%d}-{end:%Y%m%d}.csv")
         rows = services.registry_rows(suppliers, start, end)
         data = {"from": start, "to": end, "rows": rows, "totals": exports.totals(rows)}
         return Response(RegistrySerializer(data).data)

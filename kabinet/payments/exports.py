@@ -1,13 +1,12 @@
 """The supplier payment registry (реестр платежей) as CSV (semicolon-separated, UTF-8 with BOM, as
 Russian spreadsheets open it) or XLSX: one row per paid line, and the totals."""
 
-import csv
-import io
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from kabinet.core import spreadsheets
 from kabinet.payments.services import registry_rows
 
 COLUMNS = ("paid_at", "supplier", "supplier_inn", "account", "payer", "amount", "commission", "to_transfer",
@@ -31,29 +30,21 @@ def totals(rows) -> dict:
 
 def registry_csv(suppliers, date_from, date_to) -> bytes:
     rows = registry_rows(suppliers, date_from, date_to)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(headers())
-    for row in rows:
-        writer.writerow([str(_cell(key, row[key])).replace(".", ",") if isinstance(row[key], Decimal)
-                         else _cell(key, row[key]) for key in COLUMNS])
     total = totals(rows)
-    writer.writerow([_("Total"), "", "", "", "", *(str(total[k]).replace(".", ",") for k in ("amount", "commission",
-                                                                                              "to_transfer")), "", ""])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return spreadsheets.csv_bytes([
+        headers(),
+        *([str(_cell(key, row[key])).replace(".", ",") if isinstance(row[key], Decimal) else _cell(key, row[key])
+           for key in COLUMNS] for row in rows),
+        [_("Total"), "", "", "", "", *(str(total[k]).replace(".", ",") for k in ("amount", "commission", "to_transfer")),
+         "", ""],
+    ])
 
 
 def registry_xlsx(suppliers, date_from, date_to) -> bytes:
-    from openpyxl import Workbook
-
     rows = registry_rows(suppliers, date_from, date_to)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(pgettext("sheet name", "Payments"))
-    sheet.append(headers())
-    for row in rows:
-        sheet.append([row["paid_at"].replace(tzinfo=None) if key == "paid_at" else row[key] for key in COLUMNS])
     total = totals(rows)
-    sheet.append([_("Total"), None, None, None, None, total["amount"], total["commission"], total["to_transfer"]])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return spreadsheets.xlsx_bytes(pgettext("sheet name", "Payments"), [
+        headers(),
+        *([row["paid_at"].replace(tzinfo=None) if key == "paid_at" else row[key] for key in COLUMNS] for row in rows),
+        [_("Total"), None, None, None, None, total["amount"], total["commission"], total["to_transfer"]],
+    ])

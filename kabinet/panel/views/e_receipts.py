@@ -1,14 +1,11 @@
 """The e-receipt list: accounts whose consumers chose the bill by email instead of paper, for the
 organisation's printing and delivery (CSV or XLSX)."""
 
-import csv
-import io
-
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from kabinet.accounts.models import AccountLink
+from kabinet.core import spreadsheets
 from kabinet.core.roles import Role
 from kabinet.panel.scope import panel_view
 from kabinet.registry.models import PersonalAccount
@@ -29,21 +26,7 @@ def e_receipt_rows(organizations) -> list[list[str]]:
 @panel_view(Role.USERS, module="users")
 def e_receipt_export(request):
     rows = e_receipt_rows(request.panel.orgs(Role.USERS))
-    header = [_("Organisation"), _("Account"), _("Address"), _("Holder"), _("Email")]
+    table = [[_("Organisation"), _("Account"), _("Address"), _("Holder"), _("Email")], *rows]
     if request.GET.get("format") == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(_("E-receipts"))
-        for row in [header, *rows]:
-            sheet.append(row)
-        response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = 'attachment; filename="e-receipts.xlsx"'
-        book.save(response)
-        return response
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerows([header, *rows])
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="e-receipts.csv"'
-    return response
+        return spreadsheets.download(spreadsheets.xlsx_bytes(_("E-receipts"), table), "e-receipts.xlsx")
+    return spreadsheets.download(spreadsheets.csv_bytes(table), "e-receipts.csv")

@@ -6,11 +6,12 @@ the organisation's properties), for the staff member's own organisations and the
 only. The rows are `payments.services.registry_rows`, the files `payments.exports`.
 """
 
-from django.http import HttpResponse
+
 from django.shortcuts import render
 from django.utils import timezone
 
 from kabinet.core.roles import TURNOVER_ROLES
+from kabinet.core.spreadsheets import download
 from kabinet.panel.forms_payments import RegistryFilterForm
 from kabinet.panel.scope import panel_view
 from kabinet.panel.views.common import paginate
@@ -58,11 +59,5 @@ def payment_registry_export(request):
     suppliers = [supplier] if supplier else []
     name = f"registry-{supplier.pk if supplier else 0}-{filters['date_from']:%Y%m%d}-{filters['date_to']:%Y%m%d}"
     if request.GET.get("file_format") == "xlsx":
-        response = HttpResponse(exports.registry_xlsx(suppliers, filters["date_from"], filters["date_to"]),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-    response = HttpResponse(exports.registry_csv(suppliers, filters["date_from"], filters["date_to"]),
-                            content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+        return download(exports.registry_xlsx(suppliers, filters["date_from"], filters["date_to"]), f"{name}.xlsx")
+    return download(exports.registry_csv(suppliers, filters["date_from"], filters["date_to"]), f"{name}.csv")
