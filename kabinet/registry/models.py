@@ -16,6 +16,9 @@ class Building(models.Model):
     street = models.CharField(_("street"), max_length=150)
     house = models.CharField(_("house"), max_length=30)
     postcode = models.CharField(_("postcode"), max_length=6, blank=True)
+    common_area = models.DecimalField(
+        _("common area, m²"), max_digits=11, decimal_places=2, null=True, blank=True,
+        help_text=_("Area of the common property (stairs, corridors): the cap of common-house needs since 2017."))
     history = HistoricalRecords()
 
     class Meta:
@@ -127,6 +130,10 @@ class Service(models.Model):
         help_text=_("Recipient of the money; the organisation itself if empty."),
     )
     normative = models.DecimalField(_("normative per month"), max_digits=12, decimal_places=6, null=True, blank=True)
+    max_average_periods = models.PositiveSmallIntegerField(
+        _("periods billed by the average"), null=True, blank=True,
+        help_text=_("Without readings, this many periods are billed by the average, then by the normative; "
+                    "empty: the organisation's setting (some electricity suppliers use 6)."))
     history = HistoricalRecords()
 
     class Meta:

@@ -57,6 +57,7 @@ class Charge(models.Model):
         RECALCULATION = volumes.RECALCULATION, _("Recalculation")
         AREA = volumes.AREA, _("By area")
         FIXED = volumes.FIXED, _("Fixed amount")
+        COMMON = volumes.COMMON, _("Common-house needs")
 
     account = models.ForeignKey(PersonalAccount, on_delete=models.CASCADE, related_name="charges")
     period = models.DateField(_("period"))

@@ -15,11 +15,32 @@ from kabinet.registry.models import Building, Service
 PRICE = dict(max_digits=14, decimal_places=4)
 
 
+class BuildingGroup(models.Model):
+    """Buildings of one organisation that share tariffs (say, houses with gas stoves, or without a
+    lift): a tariff for the group applies to each of its buildings."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="building_groups")
+    name = models.CharField(_("name"), max_length=150)
+    buildings = models.ManyToManyField(Building, verbose_name=_("buildings"), related_name="tariff_groups",
+                                       blank=True)
+    history = HistoricalRecords(m2m_fields=[buildings])
+
+    class Meta:
+        ordering = ["organization", "name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="unique_building_group_name")]
+        verbose_name = _("building group")
+        verbose_name_plural = _("building groups")
+
+    def __str__(self):
+        return self.name
+
+
 class Tariff(models.Model):
     """The price of a unit of a service (per zone for multi-zone meters), valid from/to a date.
 
-    Scope: the whole organisation, or one building (a building tariff wins over the organisation's).
-    For area services the price is per m², for fixed services it is the monthly amount.
+    Scope: the whole organisation, a group of buildings, or one building — the narrowest wins
+    (building, then group, then organisation). For area services the price is per m², for fixed
+    services it is the monthly amount.
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tariffs")
@@ -32,11 +53,17 @@ class Tariff(models.Model):
     building = models.ForeignKey(Building, verbose_name=_("building"), null=True, blank=True,
                                  on_delete=models.CASCADE, related_name="tariffs",
                                  help_text=_("Only for this building; empty for the whole organisation."))
+    building_group = models.ForeignKey(BuildingGroup, verbose_name=_("building group"), null=True, blank=True,
+                                       on_delete=models.CASCADE, related_name="tariffs",
+                                       help_text=_("Only for the buildings of this group."))
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["organization", "service", "zone", "valid_from"]
         indexes = [models.Index(fields=["service", "valid_from"])]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(building__isnull=True) | models.Q(building_group__isnull=True),
+            name="tariff_building_or_group")]
         verbose_name = _("tariff")
         verbose_name_plural = _("tariffs")
 
@@ -129,9 +156,15 @@ class DueDateRule(models.Model):
 
 
 class BillingSettings(models.Model):
-    """The configurable points of ПП 354 for one organisation (DOMAIN.md §1), with the defaults."""
+    """The configurable points of ПП 354 for one organisation (DOMAIN.md §1), with the defaults, and
+    who computes the charges: Kabinet's engine, or the organisation's own billing (loaded data)."""
+
+    class Mode(models.TextChoices):
+        ENGINE = "engine", _("Kabinet computes the charges")
+        EXTERNAL = "external", _("Charges are loaded from the organisation's billing")
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="billing_settings")
+    mode = models.CharField(_("billing"), max_length=10, choices=Mode.choices, default=Mode.ENGINE)
     max_average_periods = models.PositiveSmallIntegerField(
         _("periods billed by the average"), default=3,
         help_text=_("Without readings, this many periods are billed by the average, then by the normative."))

@@ -20,6 +20,7 @@ NORMATIVE = "normative"
 RECALCULATION = "recalculation"
 AREA = "area"
 FIXED = "fixed"
+COMMON = "common"  # common-house needs (ОДН / СОИ, DOMAIN.md §7)
 SUBSTITUTED = (AVERAGE, NORMATIVE)  # volumes a later actual reading trues up
 
 
