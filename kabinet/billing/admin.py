@@ -11,6 +11,7 @@ from kabinet.billing.models import (
     Balance,
     BillingPeriod,
     BillingSettings,
+    BuildingGroup,
     Charge,
     DueDateRule,
     KeyRate,
@@ -22,11 +23,19 @@ from kabinet.billing.models import (
 )
 
 
+@admin.register(BuildingGroup)
+class BuildingGroupAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "organization"]
+    list_filter = ["organization"]
+    raw_id_fields = ["organization"]
+    filter_horizontal = ["buildings"]
+
+
 @admin.register(Tariff)
 class TariffAdmin(SimpleHistoryAdmin):
-    list_display = ["service", "zone", "price", "valid_from", "valid_to", "building", "organization"]
+    list_display = ["service", "zone", "price", "valid_from", "valid_to", "building", "building_group", "organization"]
     list_filter = ["organization", "zone"]
-    raw_id_fields = ["service", "building", "organization"]
+    raw_id_fields = ["service", "building", "building_group", "organization"]
 
 
 @admin.register(Normative)
@@ -52,7 +61,7 @@ class DueDateRuleAdmin(SimpleHistoryAdmin):
 
 @admin.register(BillingSettings)
 class BillingSettingsAdmin(SimpleHistoryAdmin):
-    list_display = ["organization", "max_average_periods", "failure_multiplier", "limitation_years"]
+    list_display = ["organization", "mode", "max_average_periods", "failure_multiplier", "limitation_years"]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

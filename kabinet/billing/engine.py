@@ -9,6 +9,7 @@ account to the next (the tariff spans of the month, and the whole line for equal
 volumes) — see `Pricer`.
 """
 
+import dataclasses
 import datetime as dt
 import functools
 from collections import Counter, defaultdict
@@ -345,6 +346,13 @@ def _priced(pricer: Pricer, volume: volumes.Volume, tariffs, name, unit, zone) -
     return pricer.price(exact, tariffs, service=name, unit=unit, zone=zone)
 
 
+def service_settings(settings: volumes.VolumeSettings, service: Service) -> volumes.VolumeSettings:
+    """The organisation's settings with the service's own number of periods billed by the average."""
+    if service.max_average_periods is None:
+        return settings
+    return dataclasses.replace(settings, max_average_periods=service.max_average_periods)
+
+
 def charges_for(accounts: list[AccountRow], services: list[Service], period: dt.date, rates: Rates,
                 settings: volumes.VolumeSettings, report: RunReport, pricer: Pricer | None = None) -> BatchLines:
     """The charge lines of a batch of accounts, as rows for `ledger.insert_charges`, with the meters
@@ -352,14 +360,16 @@ def charges_for(accounts: list[AccountRow], services: list[Service], period: dt.
     pricer = pricer or Pricer(period)
     data = MeterData.load([a.pk for a in accounts], period)
     # A service without a tariff is not billed here.
-    services = [ServiceRow.of(s) for s in services if rates.has_tariff(s.pk)]
+    services = [s for s in services if rates.has_tariff(s.pk)]
+    by_service = {s.pk: service_settings(settings, s) for s in services}
+    services = [ServiceRow.of(s) for s in services]
     rows: list[ChargeRow] = []
     amount = Decimal("0.00")
     for account in accounts:
         report.accounts += 1
         for service in services:
             try:
-                lines = _lines(account, service, period, rates, data, settings, report, pricer)
+                lines = _lines(account, service, period, rates, data, by_service[service.pk], report, pricer)
             except volumes.VolumeError as exc:
                 report.problems[exc.code] += 1
                 continue

@@ -8,7 +8,15 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from kabinet.billing.models import BillingSettings, DueDateRule, KeyRate, Normative, PenaltyRule, Tariff
+from kabinet.billing.models import (
+    BillingSettings,
+    BuildingGroup,
+    DueDateRule,
+    KeyRate,
+    Normative,
+    PenaltyRule,
+    Tariff,
+)
 from kabinet.billing.rules import penalties, volumes
 from kabinet.billing.rules.charges import TariffSpan, month_bounds
 from kabinet.core.models import Organization
@@ -50,8 +58,9 @@ def volume_settings(settings: BillingSettings) -> volumes.VolumeSettings:
 class Rates:
     """Tariffs and normatives of one organisation in force during one month.
 
-    A tariff for the account's building wins over the organisation's; a tariff for the zone wins over
-    one for every zone.
+    The narrowest scope wins: a tariff for the account's building, then for a group the building is in
+    (groups by name), then the organisation's; within each, a tariff for the zone wins over one for
+    every zone.
     """
 
     def __init__(self, organization: Organization, period: dt.date):
@@ -59,17 +68,37 @@ class Rates:
         in_month = Q(valid_from__lte=last) & (Q(valid_to__isnull=True) | Q(valid_to__gte=first))
         self.tariffs: dict[tuple, list[TariffSpan]] = defaultdict(list)
         for t in Tariff.objects.filter(in_month, organization=organization).order_by("valid_from", "pk"):
-            self.tariffs[(t.service_id, t.zone, t.building_id)].append(TariffSpan(t.valid_from, t.valid_to, t.price))
+            scope = ("b", t.building_id) if t.building_id else ("g", t.building_group_id) if t.building_group_id else None
+            self.tariffs[(t.service_id, t.zone, scope)].append(TariffSpan(t.valid_from, t.valid_to, t.price))
+        self.groups: dict[int, list[int]] = defaultdict(list)  # building id → its groups, by name
+        for building_id, group_id in (BuildingGroup.buildings.through.objects
+                                      .filter(buildinggroup__organization=organization)
+                                      .order_by("buildinggroup__name", "buildinggroup_id")
+                                      .values_list("building_id", "buildinggroup_id")):
+            self.groups[building_id].append(group_id)
         self.normatives: dict[tuple[int, str], Decimal] = {}
         for n in Normative.objects.filter(organization=organization, valid_from__lte=first).filter(
                 Q(valid_to__isnull=True) | Q(valid_to__gte=first)).order_by("valid_from", "pk"):
             self.normatives[(n.service_id, n.basis)] = n.value
+        self._found: dict[tuple, list[TariffSpan]] = {}
 
     def tariffs_for(self, service_id: int, zone: str, building_id: int | None) -> list[TariffSpan]:
-        for key in ((service_id, zone, building_id), (service_id, "", building_id),
-                    (service_id, zone, None), (service_id, "", None)):
-            if key in self.tariffs:
-                return self.tariffs[key]
+        """The tariffs that price a service (zone) in a building; found once per building (a run asks
+        for every account)."""
+        key = (service_id, zone, building_id)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._find(service_id, zone, building_id)
+        return found
+
+    def _find(self, service_id: int, zone: str, building_id: int | None) -> list[TariffSpan]:
+        scopes = [("b", building_id)] if building_id else []
+        scopes += [("g", group_id) for group_id in self.groups.get(building_id, ())]
+        scopes.append(None)
+        for scope in scopes:
+            for key in ((service_id, zone, scope), (service_id, "", scope)):
+                if key in self.tariffs:
+                    return self.tariffs[key]
         return []
 
     def has_tariff(self, service_id: int) -> bool:

@@ -5,7 +5,15 @@ issued bills (`bills`)."""
 from kabinet.billing.models.balances import ZERO, Balance, money_field
 from kabinet.billing.models.bills import Bill
 from kabinet.billing.models.ledger import Allocation, BillingPeriod, Charge, Payment, PenaltyCharge
-from kabinet.billing.models.rates import BillingSettings, BuildingGroup, DueDateRule, KeyRate, Normative, PenaltyRule, Tariff
+from kabinet.billing.models.rates import (
+    BillingSettings,
+    BuildingGroup,
+    DueDateRule,
+    KeyRate,
+    Normative,
+    PenaltyRule,
+    Tariff,
+)
 from kabinet.billing.models.runs import BillingRun, BillingSchedule
 
 __all__ = [

@@ -3,6 +3,7 @@ the organisation's billing settings. Tariffs and normatives are edited by hand, 
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +70,19 @@ class Tariff(models.Model):
 
     def __str__(self):
         return f"{self.service} {self.zone} {self.price} ({self.valid_from:%d.%m.%Y})"
+
+    def clean(self):
+        errors = {}
+        if self.building_id and self.building_group_id:
+            errors["building_group"] = _("A tariff is for one building or for a group of buildings, not both.")
+        if self.building_group_id and self.building_group.organization_id != self.organization_id:
+            errors["building_group"] = _("The group belongs to another organisation.")
+        if self.service_id and self.service.organization_id != self.organization_id:
+            errors["service"] = _("The service belongs to another organisation.")
+        if self.valid_to and self.valid_to < self.valid_from:
+            errors["valid_to"] = _("The end is before the start.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Normative(models.Model):
