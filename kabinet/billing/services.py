@@ -7,7 +7,9 @@ logger with the acting user; the panel, the API, commands and tasks call these s
 - `record_payment(account, amount, paid_on=…)`: a payment allocated by ГК 319.1, balances;
 - `compute_penalties(organization, on_date)`: penalty lines in the open period of `on_date`;
 - `close_period(organization, period)`: the period becomes immutable;
-- `add_recalculation(account, service, amount, …)`: a manual correction in an open period.
+- `add_recalculation(account, service, amount, …)`: a manual correction in an open period;
+- `load_charges(organization, rows)`, `load_payments(organization, rows)`: an organisation with its
+  own billing (external mode) loads its charges and payments (rows checked by `billing.external`).
 """
 
 import datetime as dt
@@ -20,7 +22,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kabinet.billing import engine, loading
+from kabinet.billing import engine, external, loading
 from kabinet.billing.ledger import (
     BillingError,
     batches,
@@ -41,8 +43,8 @@ from kabinet.registry.models import PersonalAccount, Service
 
 audit = logging.getLogger("kabinet.audit")
 
-__all__ = ["BillingError", "add_recalculation", "close_period", "compute_penalties", "record_payment",
-           "run_billing"]
+__all__ = ["BillingError", "add_recalculation", "close_period", "compute_penalties", "load_charges", "load_payments",
+           "record_payment", "run_billing"]
 
 
 def _user_id(user) -> int | None:
@@ -74,6 +76,7 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
     """
     period = period_start(period)
     report = engine.RunReport(period=period)
+    ensure_engine(organization)
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         billing_period = _lock_period(organization, period)
         if billing_period.is_closed or any(p > period for p in closed_periods(organization)):
@@ -108,6 +111,13 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
     audit.info("billing run %s %s by %s: %s accounts, %s lines, %s", organization.pk, f"{period:%Y-%m}",
                _user_id(acting_user), report.accounts, report.lines, report.amount)
     return report
+
+
+def ensure_engine(organization: Organization) -> None:
+    """BillingError when the organisation keeps its own billing (its charges are loaded, not computed)."""
+    if external.is_external(organization):
+        raise BillingError(_("%(organization)s keeps its own billing: its charges are loaded, not computed by "
+                             "Kabinet (billing settings).") % {"organization": organization})
 
 
 def _sums_by_account(rows: list[engine.ChargeRow]) -> dict[int, tuple[Decimal, Decimal]]:
@@ -313,3 +323,55 @@ def add_recalculation(account: PersonalAccount, service: Service, amount, *, rea
         refresh_balances(account.organization, [account.pk], target)
     audit.info("recalculation %s on account %s: %s by %s", charge.pk, account.pk, amount, _user_id(acting_user))
     return charge
+
+
+# --- External billing (loaded charges and payments) -------------------------------------------------
+
+
+def load_charges(organization: Organization, rows: list[external.ChargeRow], *, acting_user=None) -> int:
+    """Write charges loaded from the organisation's own billing (`external.parse_charges` checked them).
+
+    Like a run, the lines are `automatic`: loading an account's period again replaces what was loaded
+    for it (manual corrections stay). Per period, oldest first: advances pay the new charges, then the
+    balances are recomputed. One transaction; returns the number of lines."""
+    by_period: dict[dt.date, list[external.ChargeRow]] = {}
+    for row in rows:
+        by_period.setdefault(row.period, []).append(row)
+    settings_ = loading.billing_settings(organization)
+    with transaction.atomic():
+        for period in sorted(by_period):
+            billing_period = _lock_period(organization, period)
+            if billing_period.is_closed:  # checked when parsing; closed meanwhile
+                raise BillingError(_("The period %(period)s is closed: corrections go into an open period.") % {
+                    "period": f"{period:%m.%Y}"})
+            period_rows = by_period[period]
+            ids = sorted({row.account_id for row in period_rows})
+            for batch in batches(ids):
+                Charge.objects.filter(ids_in("account_id", batch), period=period, automatic=True).delete()
+                Allocation.objects.filter(ids_in("account_id", batch), applied_by_run=period).delete()
+            insert_charges(period, [(r.account_id, r.service_id, None, "", r.kind, r.volume, r.tariff, r.amount,
+                                     r.protocol) for r in period_rows])
+            for batch in batches(ids):
+                _apply_advances(organization, batch, period, settings_.limitation_years)
+                refresh_balances(organization, batch, period)
+            billing_period.billed_at = timezone.now()
+            billing_period.save(update_fields=["billed_at"])
+    audit.info("charges loaded for %s by %s: %s lines in %s", organization.pk, _user_id(acting_user), len(rows),
+               ", ".join(f"{p:%Y-%m}" for p in sorted(by_period)))
+    return len(rows)
+
+
+def load_payments(organization: Organization, rows: list[external.PaymentRow], *, acting_user=None) -> int:
+    """Record payments loaded from the organisation's own billing, allocated like any payment (ГК 319.1).
+    All or nothing; a row whose id was loaded before is skipped. Returns the number recorded now."""
+    recorded = 0
+    with transaction.atomic():
+        for row in rows:
+            if row.external_id and Payment.objects.filter(account=row.account, external_id=row.external_id).exists():
+                continue
+            record_payment(row.account, row.amount, paid_on=row.paid_on, period=row.named_period, source="import",
+                           external_id=row.external_id, acting_user=acting_user)
+            recorded += 1
+    audit.info("payments loaded for %s by %s: %s of %s rows", organization.pk, _user_id(acting_user), recorded,
+               len(rows))
+    return recorded

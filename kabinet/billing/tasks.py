@@ -18,8 +18,8 @@ from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 from kabinet.billing.ledger import BillingError, closed_periods
-from kabinet.billing.models import BillingRun, BillingSchedule
-from kabinet.billing.services import run_billing
+from kabinet.billing.models import BillingRun, BillingSchedule, BillingSettings
+from kabinet.billing.services import ensure_engine, run_billing
 from kabinet.core.models import Organization
 from kabinet.core.money import add_months, period_start
 
@@ -56,6 +56,7 @@ def start_billing_run(organization: Organization, period: dt.date, *, acting_use
     first). The task is sent when the transaction commits.
     """
     period = period_start(period)
+    ensure_engine(organization)
     closed = closed_periods(organization)
     if period in closed or any(p > period for p in closed):
         raise BillingError(_("The period %(period)s is closed: corrections go into an open period.") % {
@@ -125,10 +126,12 @@ def billing_run_task(run_id: int):
 
 def monthly_billing_runs(today: dt.date | None = None) -> list[BillingRun]:
     """Start the monthly run of every active organisation whose close day is `today` (idempotent per
-    organisation and period: running it again the same day, or every hour, starts nothing new)."""
+    organisation and period: running it again the same day, or every hour, starts nothing new).
+    Organisations with their own billing (external mode) load their charges instead."""
     today = today or timezone.localdate()
     runs = []
-    schedules = BillingSchedule.objects.filter(close_day=today.day, organization__is_active=True)
+    schedules = (BillingSchedule.objects.filter(close_day=today.day, organization__is_active=True)
+                 .exclude(organization__billing_settings__mode=BillingSettings.Mode.EXTERNAL))
     for schedule in schedules.select_related("organization").order_by("organization_id"):
         period = period_start(today)
         if schedule.month == BillingSchedule.Month.PREVIOUS:

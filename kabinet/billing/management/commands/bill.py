@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kabinet.billing.models import BillingSettings
 from kabinet.billing.services import BillingError, run_billing
 from kabinet.core.models import Organization
 from kabinet.core.money import parse_period
@@ -12,14 +13,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--period", required=True, help="YYYY-MM")
-        parser.add_argument("--org", type=int, help="Organisation id; default every active organisation")
+        parser.add_argument("--org", type=int,
+                            help="Organisation id; default every active organisation that Kabinet bills")
 
     def handle(self, *args, **options):
         try:
             period = parse_period(options["period"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        organizations = Organization.objects.filter(is_active=True)
+        # Every active organisation that Kabinet bills (the others load their charges: `load_billing`).
+        organizations = Organization.objects.filter(is_active=True).exclude(
+            billing_settings__mode=BillingSettings.Mode.EXTERNAL)
         if options["org"] is not None:
             organizations = Organization.objects.filter(pk=options["org"])
             if not organizations.exists():
