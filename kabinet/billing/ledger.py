@@ -110,10 +110,12 @@ def closed_periods(organization: Organization) -> set[dt.date]:
 
 
 def posting_period(organization: Organization, day: dt.date) -> dt.date:
-    """The open period money or penalties of `day` are posted in: its month, or the first open one after."""
+    """The open period money or penalties of `day` are posted in: its month, or the first period after
+    the latest closed one. Never an open period before a closed one: its balance would not flow into
+    the closed period's closing, so the money would drop out of every later balance."""
     period, closed = period_start(day), closed_periods(organization)
-    while period in closed:
-        period = add_months(period, 1)
+    if closed:
+        period = max(period, add_months(max(closed), 1))
     return period
 
 

@@ -82,11 +82,11 @@ def test_loading_again_replaces_the_accounts_period_and_keeps_manual_lines(exter
 
 def test_a_file_with_bad_rows_is_refused_whole_with_every_problem(external_org, account, other_org):
     factories.AccountFactory(organization=other_org, number="777")
-    bad = ("account;period;service;amount;kind\n"
-           "1000200;2026-09;cold_water;100.00;metered\n"
-           "777;2026-09;cold_water;1;metered\n"
-           "1000200;2026-13;gas;abc;bogus\n"
-           "1000200;2026-09;upkeep;1.005;area\n").encode()
+    bad = (b"account;period;service;amount;kind\n"
+           b"1000200;2026-09;cold_water;100.00;metered\n"
+           b"777;2026-09;cold_water;1;metered\n"
+           b"1000200;2026-13;gas;abc;bogus\n"
+           b"1000200;2026-09;upkeep;1.005;area\n")
     with pytest.raises(external.LoadError) as error:
         load(external_org, bad)
     problems = error.value.problems

@@ -230,7 +230,8 @@ def test_progress_is_reported_per_batch(org, upkeep):
 
 def test_balances_carry_through_later_periods_and_stop_at_a_closed_one(org, account, upkeep, staff):
     """A change in an earlier period moves the later balances (each opening is the previous closing) and
-    leaves other accounts alone; a closed period in between stops the carry."""
+    leaves other accounts alone; once a later period is closed, a correction of an earlier open one goes
+    into the first period after the closed one (else it would never reach a closing)."""
     other = factories.AccountFactory(organization=org, area=M("10.00"))
     for month in (1, 2, 3):
         services.run_billing(org, D(2026, month, 1))
@@ -247,5 +248,6 @@ def test_balances_carry_through_later_periods_and_stop_at_a_closed_one(org, acco
     services.close_period(org, D(2026, 2, 1))
     services.add_recalculation(account, upkeep, M("-100.00"), reason="Перерасчёт", acting_user=staff,
                                period=D(2026, 1, 5))
-    assert closings(account) == [(1, 0, M("900.00")), (2, M("1000.00"), M("2086.00")), (3, M("2086.00"), M("3172.00"))]
+    assert closings(account) == [(1, 0, M("1000.00")), (2, M("1000.00"), M("2086.00")), (3, M("2086.00"), M("3072.00"))]
+    assert Charge.objects.get(account=account, amount=M("-100.00")).period == D(2026, 3, 1)
     reconciles()
