@@ -135,3 +135,45 @@ def test_money_is_conserved_and_closed_periods_never_change(sequence):
                 closed[period(step[1])] = ()
             check_conservation(accounts)
         transaction.set_rollback(True)
+
+
+consumption = st.integers(min_value=0, max_value=20_000).map(lambda n: Decimal(n) / 1000)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=st.lists(consumption, min_size=3, max_size=6), actual=st.lists(consumption, min_size=2, max_size=4),
+       limit=st.integers(min_value=1, max_value=4))
+def test_a_late_reading_bills_the_same_volume_as_readings_on_time_through_the_run(history, actual, limit):
+    """Two flats with the same consumption: one reports every month, the other only at the end (its
+    months between are billed by average, then normative, then trued up). Over the months the run bills
+    both the same volume; the money differs only by the rounding of each line."""
+    from kabinet.metering.models import Reading
+    from tests.billing.factories import add_reading, reading_history
+    from tests.metering.factories import MeterFactory
+
+    with transaction.atomic():
+        org = factories.OrganizationFactory()
+        water = factories.ServiceFactory(organization=org, code="cold_water", name="ХВС", unit="м³",
+                                         method=Service.Method.METERED, max_average_periods=limit)
+        TariffFactory(service=water, price=Decimal("50.93"))
+        NormativeFactory(service=water, value=Decimal("6.935"))
+        start = add_months(START, -len(history) - 1)
+        on_time, late = (MeterFactory(account=factories.AccountFactory(organization=org), service=water)
+                         for _ in range(2))
+        readings = {m: reading_history(m, start, Decimal("100"), history)[-1] for m in (on_time, late)}
+        value = readings[on_time].value
+        for n, used in enumerate(actual):
+            value += used
+            readings[on_time] = add_reading(on_time, period(n), value, readings[on_time])
+            if n == len(actual) - 1:
+                add_reading(late, period(n), value, readings[late])
+            services.run_billing(org, period(n))
+        assert Reading.objects.filter(meter=late, period=period(len(actual) - 1)).get().status == "billed"
+
+        def billed(meter, field):
+            return sum(Charge.objects.filter(meter=meter).values_list(field, flat=True), Decimal(0))
+
+        assert billed(late, "volume") == billed(on_time, "volume") == sum(actual)
+        lines = Charge.objects.filter(meter__in=(on_time, late)).count()
+        assert abs(billed(late, "amount") - billed(on_time, "amount")) <= Decimal("0.005") * lines
+        transaction.set_rollback(True)
