@@ -21,7 +21,18 @@ from rest_framework.test import APIClient
 
 from kabinet.accounts.models import AccountLink, ApiToken, User
 from kabinet.accounts.services import issue_api_token
-from kabinet.billing.models import Balance, Bill, BillingPeriod, BillingRun, BillingSchedule, Charge, Payment
+from kabinet.billing.models import (
+    Balance,
+    Bill,
+    BillingPeriod,
+    BillingRun,
+    BillingSchedule,
+    BuildingGroup,
+    Charge,
+    Normative,
+    Payment,
+    Tariff,
+)
 from kabinet.comms.models import Announcement, Appeal, AppealMessage
 from kabinet.core.models import Membership, Organization
 from kabinet.core.money import add_months
@@ -29,6 +40,7 @@ from kabinet.metering.models import Meter, Reading, ReadingSettings
 from kabinet.payments.models import PaymentOrder
 from kabinet.registry.models import PersonalAccount
 from tests import factories
+from tests.billing.factories import TariffFactory
 from tests.metering.factories import MeterFactory, ReadingFactory
 
 SECRET_HOLDER = "Секретова Алиса Тайновна"
@@ -152,6 +164,17 @@ ROUTES = {
         "panel", post=lambda w: {"organization": str(w.org_a.pk), "period": "2026-10", "confirm": "on"},
         is_list=True,
     ),
+    "panel:rates": Route("panel", is_list=True),
+    "panel:rates_detail": Route("panel", lambda w: {"pk": w.org_a.pk}),
+    "panel:rate_create": Route(
+        "panel", lambda w: {"pk": w.org_a.pk, "kind": "group"}, lambda w: {"name": "Захват"}
+    ),
+    "panel:rate_edit": Route(
+        "panel", lambda w: {"kind": "tariff", "pk": w.tariff.pk},
+        lambda w: {"service": str(w.tariff.service_id), "price": "1.00", "valid_from": "2020-01-01"},
+    ),
+    "panel:rate_delete": Route("panel", lambda w: {"kind": "group", "pk": w.building_group.pk},
+                               lambda w: {"confirm": "on"}),
     # Staff panel: appeals and announcements (issue 6).
     "panel:appeal_list": Route("panel", is_list=True),
     "panel:appeal_detail": Route("panel", lambda w: {"pk": w.appeal.pk}),
@@ -320,6 +343,8 @@ class World:
     meter: Meter = None  # an individual meter on `account`
     reading: Reading = None  # its pending (new) reading, for review routes
     billing_run: BillingRun = None  # a finished billing run of A
+    tariff: Tariff = None  # A's tariff and building group (the rates page)
+    building_group: BuildingGroup = None
     appeal: Appeal = None  # alice's appeal about `account` (issue 6)
     attachment: object = None  # its attachment
     announcement: Announcement = None  # a published announcement for A's accounts
@@ -353,6 +378,8 @@ def world(db, settings, tmp_path):
     billing_run = BillingRun.objects.create(organization=org_a, period=dt.date(2026, 10, 1), status="done")
     world = World(org_a, account, alice, bob_link, membership_a, meter=meter, reading=reading, billing_run=billing_run,
                   stranger_contact="charlie@example.com")
+    world.building_group = BuildingGroup.objects.create(organization=org_a, name="Группа SEKRET-4242")
+    world.tariff = TariffFactory(service=factories.ServiceFactory(organization=org_a, name="Услуга SEKRET-4242"))
     world.personas = {"charlie": charlie, "staff_b": staff_b, "staff_a": membership_a.user}
     # Communication (issue 6): alice's appeal with an attached file, and an announcement for A's accounts.
     from kabinet.comms.models import AppealCategory
@@ -384,6 +411,7 @@ FINGERPRINTED = (
     User, AccountLink, Membership, Organization, PersonalAccount, ApiToken,
     Meter, Reading, ReadingSettings,
     Balance, Bill, BillingPeriod, BillingRun, BillingSchedule, Charge, Payment,
+    BuildingGroup, Tariff, Normative,
     Appeal, AppealMessage, Announcement, PaymentOrder,
 )
 

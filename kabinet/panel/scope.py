@@ -37,6 +37,9 @@ class Module:
 # the organisation's properties and to the consumption channels.
 METER_ROLES = (Role.READINGS, Role.MANUAL_EDITING)
 SETTINGS_ROLES = (Role.ORGANIZATION, Role.CHANNELS)
+# Tariffs, normatives and building groups are the data the runs price with: those who load the data
+# and those who edit it by hand keep them.
+RATE_ROLES = (Role.DATA_LOADING, Role.MANUAL_EDITING)
 # The turnover sheet is read by those who load the data and by the organisation's management; billing
 # runs and closing periods belong to those who load the data the runs bill.
 
@@ -54,6 +57,7 @@ MODULES = [
     Module("staff", _("Staff"), "panel:staff_list", Role.STAFF),
     Module("reading_settings", _("Reading settings"), "panel:reading_settings", SETTINGS_ROLES),
     Module("billing", _("Billing"), "panel:billing_runs", BILLING_ROLE),
+    Module("rates", _("Tariffs and normatives"), "panel:rates", RATE_ROLES),
     Module("turnover", _("Turnover sheet"), "panel:turnover", TURNOVER_ROLES),
     Module("payment_registry", _("Payment registry"), "panel:payment_registry", TURNOVER_ROLES),
     Module("organizations", _("All organisations"), "panel:organization_list", operator_only=True),

@@ -35,6 +35,11 @@ class BuildingGroup(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        taken = BuildingGroup.objects.filter(organization_id=self.organization_id, name=self.name)
+        if self.name and taken.exclude(pk=self.pk).exists():
+            raise ValidationError({"name": _("The organisation already has a group with this name.")})
+
 
 class Tariff(models.Model):
     """The price of a unit of a service (per zone for multi-zone meters), valid from/to a date.
@@ -79,8 +84,13 @@ class Tariff(models.Model):
             errors["building_group"] = _("The group belongs to another organisation.")
         if self.service_id and self.service.organization_id != self.organization_id:
             errors["service"] = _("The service belongs to another organisation.")
-        if self.valid_to and self.valid_to < self.valid_from:
+        if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
             errors["valid_to"] = _("The end is before the start.")
+        same_start = Tariff.objects.filter(service_id=self.service_id, zone=self.zone, building_id=self.building_id,
+                                           building_group_id=self.building_group_id, valid_from=self.valid_from)
+        if not errors and same_start.exclude(pk=self.pk).exists():
+            errors["valid_from"] = _("A tariff for this service, zone and scope already starts on this day: "
+                                     "change that one instead.")
         if errors:
             raise ValidationError(errors)
 
@@ -107,6 +117,19 @@ class Normative(models.Model):
 
     def __str__(self):
         return f"{self.service} {self.value} ({self.valid_from:%d.%m.%Y})"
+
+    def clean(self):
+        errors = {}
+        if self.service_id and self.service.organization_id != self.organization_id:
+            errors["service"] = _("The service belongs to another organisation.")
+        if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
+            errors["valid_to"] = _("The end is before the start.")
+        same_start = Normative.objects.filter(service_id=self.service_id, basis=self.basis, valid_from=self.valid_from)
+        if not errors and same_start.exclude(pk=self.pk).exists():
+            errors["valid_from"] = _("A normative for this service and basis already starts on this day: "
+                                     "change that one instead.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class KeyRate(models.Model):

@@ -53,3 +53,23 @@ def flag_labels(reading):
 def month(value):
     """A billing period as `11.2026`."""
     return value.strftime("%m.%Y") if value else "—"
+
+
+@register.filter
+def price(value):
+    """A tariff as `31,40` or `1,9360` (2–4 decimals, as the protocols print it); — when empty."""
+    if value is None or value == "":
+        return "—"
+    from kabinet.billing.rules.formatting import number
+
+    return number(value, max_decimals=4, min_decimals=2)
+
+
+@register.filter
+def quantity(value):
+    """A normative as `6,935` or `0,033333` (trailing zeros dropped); — when empty."""
+    if value is None or value == "":
+        return "—"
+    from kabinet.billing.rules.formatting import number
+
+    return number(value, max_decimals=6)
