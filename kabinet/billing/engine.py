@@ -354,11 +354,13 @@ def service_settings(settings: volumes.VolumeSettings, service: Service) -> volu
 
 
 def charges_for(accounts: list[AccountRow], services: list[Service], period: dt.date, rates: Rates,
-                settings: volumes.VolumeSettings, report: RunReport, pricer: Pricer | None = None) -> BatchLines:
+                settings: volumes.VolumeSettings, report: RunReport, pricer: Pricer | None = None,
+                data: "MeterData | None" = None) -> BatchLines:
     """The charge lines of a batch of accounts, as rows for `ledger.insert_charges`, with the meters
-    and readings they came from."""
+    and readings they came from. `data`: the batch's `MeterData`, if read already (then no query)."""
     pricer = pricer or Pricer(period)
-    data = MeterData.load([a.pk for a in accounts], period)
+    if data is None:
+        data = MeterData.load([a.pk for a in accounts], period)
     # A service without a tariff is not billed here.
     services = [s for s in services if rates.has_tariff(s.pk)]
     by_service = {s.pk: service_settings(settings, s) for s in services}

@@ -17,7 +17,7 @@ import logging
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -31,10 +31,13 @@ from kabinet.billing.ledger import (
     insert_charges,
     open_debts,
     posting_period,
+    prepare_charges,
     reduce_debts,
     refresh_balances,
+    write_charges,
 )
 from kabinet.billing.models import Allocation, BillingPeriod, Charge, Payment, PenaltyCharge
+from kabinet.billing.pipeline import Background, pipelined
 from kabinet.billing.rules import allocation, penalties, volumes
 from kabinet.core.models import Organization
 from kabinet.core.money import period_start, to_money
@@ -77,6 +80,8 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
     period = period_start(period)
     report = engine.RunReport(period=period)
     ensure_engine(organization)
+    threaded = pipelined()
+    own_reader = threaded and not connection.in_atomic_block  # else the caller's data may be uncommitted
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         billing_period = _lock_period(organization, period)
         if billing_period.is_closed or any(p > period for p in closed_periods(organization)):
@@ -92,20 +97,48 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
         _first, last = engine.charges.month_bounds(period)
         active = accounts.filter(Q(opened_on__isnull=True) | Q(opened_on__lte=last)).exclude(closed_on__lt=period)
         ids = list(active.order_by("pk").values_list("pk", flat=True))
-        done = 0
         if progress is not None:
             progress(0, len(ids))
         pricer = engine.Pricer(period)
-        for batch in batches(ids, batch_size):
-            lines = engine.charges_for(engine.AccountRow.load(batch), services, period, rates, volume_settings, report,
-                                       pricer)
-            insert_charges(period, lines.rows)
+
+        def read(batch):
+            return engine.AccountRow.load(batch), engine.MeterData.load(batch, period)
+
+        def write(batch, lines, prepared):
+            write_charges(prepared)
             _mark_readings_billed(lines.to_bill, lines.to_unbill)
             _apply_advances(organization, batch, period, settings_.limitation_years)
             refresh_balances(organization, batch, period, written=_sums_by_account(lines.rows))
-            done += len(batch)
-            if progress is not None:
-                progress(done, len(ids))
+
+        def written_batches(count):
+            if progress is not None and count > 0:
+                progress(min(count * batch_size, len(ids)), len(ids))
+
+        # Batch n is priced in Python while the database writes batch n − 1 and reads batch n + 1
+        # (`pipeline`: threads on PostgreSQL; the reads on a connection of their own when the run is
+        # the outermost transaction, so they see all they need: committed data). Elsewhere in turn.
+        todo = list(batches(ids, batch_size))
+        with Background(threaded=threaded) as database, \
+                Background(threaded=own_reader, shared=False) as reader:
+            reader = reader if own_reader else database
+            if todo:
+                _prepare_bulk_writes()
+                next_read = reader.submit(read, todo[0])
+            writing = None
+            for index, batch in enumerate(todo):
+                accounts, data = next_read.result()
+                if index + 1 < len(todo):
+                    next_read = reader.submit(read, todo[index + 1])
+                lines = engine.charges_for(accounts, services, period, rates, volume_settings, report, pricer,
+                                           data=data)
+                prepared = prepare_charges(period, lines.rows)
+                if writing is not None:
+                    writing.result()
+                    written_batches(index)
+                writing = database.submit(write, batch, lines, prepared)
+            if writing is not None:
+                writing.result()
+                written_batches(len(todo))
         billing_period.billed_at = timezone.now()
         billing_period.save(update_fields=["billed_at"])
     audit.info("billing run %s %s by %s: %s accounts, %s lines, %s", organization.pk, f"{period:%Y-%m}",
@@ -118,6 +151,15 @@ def ensure_engine(organization: Organization) -> None:
     if external.is_external(organization):
         raise BillingError(_("%(organization)s keeps its own billing: its charges are loaded, not computed by "
                              "Kabinet (billing settings).") % {"organization": organization})
+
+
+def _prepare_bulk_writes() -> None:
+    """PostgreSQL: check the foreign keys of the run's rows as each statement ends, not all at the
+    commit (Django declares them deferred). The same work, but inside the batches, where it overlaps
+    the pricing of the next one, instead of after the last."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def _sums_by_account(rows: list[engine.ChargeRow]) -> dict[int, tuple[Decimal, Decimal]]:
