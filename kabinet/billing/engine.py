@@ -195,7 +195,7 @@ def _history(rows: list[ReadingRow]) -> dict[dt.date, Decimal]:
 
 
 def meter_zone_volume(meter: MeterRow, zone: str, period: dt.date, data: MeterData, *, normative: Decimal | None,
-                      people: int, settings: volumes.VolumeSettings) -> volumes.Volume:
+                      people: int, settings: volumes.VolumeSettings, gettext=_) -> volumes.Volume:
     """The volume of one zone of one meter for a period (DOMAIN.md §1)."""
     key = (meter.pk, zone)
     rows = data.readings.get(key, [])
@@ -216,7 +216,7 @@ def meter_zone_volume(meter: MeterRow, zone: str, period: dt.date, data: MeterDa
         replaced = [v for p, v in sorted(substituted.items()) if since is not None and since < p < period]
         if replaced:
             return volumes.trued_up(consumption, replaced)
-        return volumes.metered(consumption, current[0].previous_value, current[-1].value)
+        return volumes.metered(consumption, current[0].previous_value, current[-1].value, gettext=gettext)
     run = 0
     while add_months(period, -(run + 1)) in substituted:
         run += 1
@@ -334,7 +334,7 @@ def _lines(account: AccountRow, service: ServiceRow, period: dt.date, rates: Rat
     for meter in meters:
         for zone in meter.zones:
             volume = meter_zone_volume(meter, zone, period, data, normative=normative, people=people,
-                                       settings=settings)
+                                       settings=settings, gettext=pricer._)
             tariffs = rates.tariffs_for(service.pk, zone if meter.zone_count > 1 else "", building_id)
             label = f"{name} ({zone})" if meter.zone_count > 1 else name
             result.extend((line, meter) for line in _priced(pricer, volume, tariffs, label, unit, zone))

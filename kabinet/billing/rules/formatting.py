@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from kabinet.core.money import THIN_SPACE, to_money
 
 VOLUME_DISPLAY = 5  # decimals of a volume in a protocol: 5.233333… → 5,23333 (DOMAIN.md §1)
+STEPS = {n: Decimal(1).scaleb(-n) for n in range(9)}
 
 
 def _group(whole: str) -> str:
@@ -18,14 +19,16 @@ def _group(whole: str) -> str:
 
 def number(value, *, max_decimals: int = VOLUME_DISPLAY, min_decimals: int = 0) -> str:
     """`5.2333333` → `5,23333`; `6.0` with min_decimals=1 → `6,0`; `20.805` → `20,805`."""
-    value = Decimal(value).quantize(Decimal(1).scaleb(-max_decimals), rounding=ROUND_HALF_UP)
-    text = f"{abs(value):f}"
-    whole, _sep, frac = text.partition(".")
+    value = Decimal(value)
+    whole, _sep, frac = f"{value:f}".lstrip("-").partition(".")
+    if len(frac) > max_decimals:  # round only what has more decimals (most volumes have fewer)
+        value = value.quantize(STEPS.get(max_decimals) or Decimal(1).scaleb(-max_decimals), rounding=ROUND_HALF_UP)
+        whole, _sep, frac = f"{abs(value):f}".partition(".")
     frac = frac.rstrip("0")
     if len(frac) < min_decimals:
         frac = frac.ljust(min_decimals, "0")
     sign = "−" if value < 0 else ""
-    return f"{sign}{_group(whole)}{',' + frac if frac else ''}"
+    return f"{sign}{whole if len(whole) <= 3 else _group(whole)}{',' + frac if frac else ''}"
 
 
 def money(value) -> str:
@@ -33,7 +36,7 @@ def money(value) -> str:
     amount = to_money(value)
     whole, _sep, frac = f"{abs(amount):.2f}".partition(".")
     sign = "−" if amount < 0 else ""
-    return f"{sign}{_group(whole)},{frac}"
+    return f"{sign}{whole if len(whole) <= 3 else _group(whole)},{frac}"
 
 
 def percent(rate) -> str:

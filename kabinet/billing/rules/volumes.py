@@ -132,11 +132,13 @@ def _explain_normative(people: int, normative: Decimal, k: Decimal, volume: Deci
     return _("normative: %(people)s pers. × %(normative)s = %(volume)s") % values
 
 
-def metered(consumption: Decimal, previous: Decimal | None = None, current: Decimal | None = None) -> Volume:
+def metered(consumption: Decimal, previous: Decimal | None = None, current: Decimal | None = None, *,
+            gettext=_) -> Volume:
+    """`gettext`: the billing run passes its memo of the translations (`engine.Pricer._`)."""
     if previous is None or current is None:
-        text = _("by meter readings: %(volume)s") % {"volume": fmt.number(consumption)}
+        text = gettext("by meter readings: %(volume)s") % {"volume": fmt.number(consumption)}
     else:
-        text = _("by meter readings %(previous)s → %(current)s = %(volume)s") % {
+        text = gettext("by meter readings %(previous)s → %(current)s = %(volume)s") % {
             "previous": fmt.number(previous), "current": fmt.number(current), "volume": fmt.number(consumption)}
     return Volume(METERED, Decimal(consumption), text)
 
