@@ -1,0 +1,157 @@
+"""Common-house needs (ОДН / СОИ, DOMAIN.md §7) in the billing run, after the individual charges of every
+batch are written.
+
+For each building with a house (collective) meter of one of the organisation's services, registered
+and verified, with counted readings of the period for every zone: the house volume (the readings'
+consumption), less the volumes the run has just charged to the organisation's accounts in the building
+for that service (metered, average, normative, a true-up's recalculation) — `rules.common_house` — is
+capped at the normative per m² of common property × the building's common area when such a normative
+is in force, and shared by area among the organisation's accounts billed in the period (one automatic
+`Charge` of kind `common` per account). Each building's figures and the excess (the organisation's
+loss) are kept as a `CommonHouseLoss` row.
+
+Set-wise: a fixed number of queries per run (meters, readings, buildings, accounts, individual sums,
+the inserts), whatever the number of buildings. A re-run replaces the lines (the run deletes its own
+automatic lines) and the loss rows of the period.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+
+from kabinet.billing.engine import ChargeRow, RunReport
+from kabinet.billing.ledger import insert_charges
+from kabinet.billing.loading import Rates
+from kabinet.billing.models import Charge, CommonHouseLoss
+from kabinet.billing.rules import charges, volumes
+from kabinet.billing.rules import common_house as rules
+from kabinet.core.models import Organization
+from kabinet.core.money import to_money
+from kabinet.metering.models import Meter, Reading
+from kabinet.metering.rules import zones_for
+from kabinet.registry.models import Building, Service
+
+# The individual volumes the common volume is what remains after (formula 12).
+INDIVIDUAL_KINDS = (volumes.METERED, volumes.AVERAGE, volumes.NORMATIVE, volumes.RECALCULATION)
+
+# Codes added to RunReport.problems (the panel shows them in words).
+NO_HOUSE_READING = "common_no_house_reading"
+HOUSE_METER_UNVERIFIED = "common_house_meter_unverified"
+NO_AREA = "common_no_area"
+NO_COMMON_AREA = "common_no_common_area"
+NO_TARIFF = "common_no_tariff"
+INDIVIDUAL_EXCEEDS_HOUSE = "common_individual_exceeds_house"
+
+
+def house_volumes(organization: Organization, service_ids: list[int], period: dt.date,
+                  report: RunReport) -> dict[tuple[int, int], Decimal]:
+    """(building id, service id) → the volume its house meters counted in the period (two queries).
+
+    A building counts only when each zone of each of its house meters of the service has a counted
+    reading of the period with a consumption (the first reading of a meter has none); a meter whose
+    verification has expired makes its readings not count (ПП 354 п. 81(12)), so the building is left out."""
+    first, last = charges.month_bounds(period)
+    meters: dict[tuple[int, int], list[tuple[int, int, dt.date | None]]] = defaultdict(list)
+    for pk, building_id, service_id, zone_count, verification_due in (
+            Meter.objects.filter(organization=organization, service_id__in=service_ids, building__isnull=False,
+                                 is_registered=True)
+            .exclude(status=Meter.Status.RETIRED, retired_on__lt=first).exclude(installed_on__gt=last)
+            .order_by("pk").values_list("pk", "building_id", "service_id", "zone_count", "verification_due")):
+        meters[(building_id, service_id)].append((pk, zone_count, verification_due))
+    consumption: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
+    meter_ids = [m[0] for ms in meters.values() for m in ms]
+    for meter_id, zone, value in (Reading.objects.filter(meter_id__in=meter_ids, status__in=Reading.COUNTED,
+                                                         period=period, consumption__isnull=False)
+                                  .order_by("taken_on", "pk").values_list("meter_id", "zone", "consumption")):
+        consumption[(meter_id, zone)].append(value)
+    result = {}
+    for key, building_meters in meters.items():
+        if any(due is not None and due < last for _pk, _zones, due in building_meters):
+            report.problems[HOUSE_METER_UNVERIFIED] += 1
+            continue
+        parts = [consumption.get((pk, zone)) for pk, zone_count, _due in building_meters
+                 for zone in zones_for(zone_count)]
+        if not all(parts):
+            report.problems[NO_HOUSE_READING] += 1
+            continue
+        # The same metered rule as the premises' meters: the consumption of the period's readings.
+        result[key] = sum((volumes.metered(sum(p, Decimal(0))).volume for p in parts), Decimal(0))
+    return result
+
+
+def charge_common_house(organization: Organization, period: dt.date, accounts, services: list[Service],
+                        rates: Rates, report: RunReport) -> list[int]:
+    """Write the period's common-house lines and loss rows; returns the ids of the accounts charged.
+
+    `accounts` is the queryset of the accounts the run billed (its individual lines are written)."""
+    CommonHouseLoss.objects.filter(organization=organization, period=period).delete()
+    by_id = {s.pk: s for s in services if rates.has_tariff(s.pk)}
+    houses = house_volumes(organization, list(by_id), period, report)
+    if not houses:
+        return []
+    building_ids = sorted({building for building, _service in houses})
+    common_areas = dict(Building.objects.filter(pk__in=building_ids).values_list("pk", "common_area"))
+    billed: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)  # building → (account, area)
+    for pk, building_id, area, premises_area in (
+            accounts.filter(premises__building_id__in=building_ids).order_by("pk")
+            .values_list("pk", "premises__building_id", "area", "premises__area")):
+        area = area if area is not None else premises_area
+        if area is None or area <= 0:
+            report.problems[NO_AREA] += 1
+            continue
+        billed[building_id].append((pk, area))
+    individual = {
+        (row["account__premises__building_id"], row["service_id"]): row["total"]
+        for row in Charge.objects.filter(
+            Q(account__organization=organization) & Q(account__premises__building_id__in=building_ids),
+            period=period, automatic=True, kind__in=INDIVIDUAL_KINDS, service_id__in=list(by_id))
+        .order_by().values("account__premises__building_id", "service_id").annotate(total=Sum("volume"))}
+    rows: list[ChargeRow] = []
+    losses: list[CommonHouseLoss] = []
+    for (building_id, service_id), house in sorted(houses.items()):
+        premises = billed.get(building_id)
+        if not premises:
+            continue
+        service = by_id[service_id]
+        spans = charges.spans_in_month(rates.tariffs_for(service_id, "", building_id), period)
+        if not spans:
+            report.problems[NO_TARIFF] += 1
+            continue
+        price = spans[-1].price  # the tariff in force at the end of the month
+        normative = rates.common_area_normative(service_id)
+        common_area = common_areas.get(building_id)
+        if normative is not None and common_area is None:
+            report.problems[NO_COMMON_AREA] += 1
+        result = rules.common_house(house, individual.get((building_id, service_id), Decimal(0)),
+                                    normative=normative, common_area=common_area)
+        if result.individual_exceeds_house:
+            report.problems[INDIVIDUAL_EXCEEDS_HOUSE] += 1
+        areas = [area for _pk, area in premises]
+        total_area = sum(areas, Decimal(0))
+        amount = Decimal("0.00")
+        charged = 0
+        if result.distributed > 0:
+            for (account_id, area), share in zip(premises, rules.shares(result.distributed, areas), strict=True):
+                if not share:
+                    continue
+                line_amount = to_money(share * price)
+                rows.append((account_id, service_id, None, "", volumes.COMMON, share, price, line_amount,
+                             rules.protocol(result, area=area, total_area=total_area, volume=share,
+                                            unit=service.unit, price=price, amount=line_amount)))
+                amount += line_amount
+                charged += 1
+        losses.append(CommonHouseLoss(
+            organization=organization, building_id=building_id, service_id=service_id, period=period,
+            house_volume=result.house, individual_volume=result.individual, common_volume=result.actual,
+            normative=result.normative, common_area=result.common_area,
+            cap_volume=None if result.cap is None else result.cap.quantize(rules.VOLUME_STEP),
+            distributed_volume=result.distributed, loss_volume=result.loss, tariff=price,
+            distributed_amount=amount, loss_amount=rules.loss_amount(result.loss, price),
+            individual_exceeds_house=result.individual_exceeds_house, accounts=charged))
+    insert_charges(period, rows)
+    CommonHouseLoss.objects.bulk_create(losses)
+    report.lines += len(rows)
+    report.amount += sum((row[7] for row in rows), Decimal("0.00"))
+    return sorted({row[0] for row in rows})
