@@ -30,10 +30,12 @@ pytestmark = pytest.mark.django_db
 class House:
     def __init__(self, org, *, common_area=COMMON_AREA):
         self.org = org
-        self.service = factories.ServiceFactory(organization=org, code="electricity", name="Электроснабжение",
-                                                unit="кВт·ч", method=Service.Method.METERED)
-        TariffFactory(service=self.service, price=M("1.936"))
-        NormativeFactory(service=self.service, value=M(100))
+        self.service = Service.objects.filter(organization=org, code="electricity").first()
+        if self.service is None:  # a second house of the same organisation shares its service
+            self.service = factories.ServiceFactory(organization=org, code="electricity", name="Электроснабжение",
+                                                    unit="кВт·ч", method=Service.Method.METERED)
+            TariffFactory(service=self.service, price=M("1.936"))
+            NormativeFactory(service=self.service, value=M(100))
         self.building = factories.BuildingFactory(common_area=common_area)
         self.flats = {}
         for name, area, kind in (("1", M(60), Premises.Kind.RESIDENTIAL), ("2", M(40), Premises.Kind.RESIDENTIAL),
@@ -45,7 +47,7 @@ class House:
         self._metered(self.flats["shop"], M(450))
         reading_history(self.meter(self.flats["3"]), add_months(PERIOD, -7), M(1000), [100] * 6)
         self.house_meter = MeterFactory(account=None, building=self.building, organization=org, service=self.service,
-                                        resource=Meter.Resource.ELECTRICITY, serial_number="ОДПУ-1")
+                                        resource=Meter.Resource.ELECTRICITY, serial_number=f"ОДПУ-{self.building.pk}")
         base = ReadingFactory(meter=self.house_meter, value=M(50000), period=add_months(PERIOD, -1),
                               taken_on=D(2026, 3, 20))
         self.house_reading = add_reading(self.house_meter, PERIOD, M(51240), base)
