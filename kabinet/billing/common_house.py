@@ -19,10 +19,10 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from kabinet.billing.engine import ChargeRow, RunReport
-from kabinet.billing.ledger import insert_charges
+from kabinet.billing.ledger import ids_in, insert_charges
 from kabinet.billing.loading import Rates
 from kabinet.billing.models import Charge, CommonHouseLoss
 from kabinet.billing.rules import charges, volumes
@@ -45,9 +45,9 @@ NO_TARIFF = "common_no_tariff"
 INDIVIDUAL_EXCEEDS_HOUSE = "common_individual_exceeds_house"
 
 
-def house_volumes(organization: Organization, service_ids: list[int], period: dt.date,
-                  report: RunReport) -> dict[tuple[int, int], Decimal]:
-    """(building id, service id) → the volume its house meters counted in the period (two queries).
+def house_volumes(service_ids: list[int], period: dt.date, report: RunReport) -> dict[tuple[int, int], Decimal]:
+    """(building id, service id) → the volume the house meters of the services (the organisation's)
+    counted in the period (two queries).
 
     A building counts only when each zone of each of its house meters of the service has a counted
     reading of the period with a consumption (the first reading of a meter has none); a meter whose
@@ -55,14 +55,13 @@ def house_volumes(organization: Organization, service_ids: list[int], period: dt
     first, last = charges.month_bounds(period)
     meters: dict[tuple[int, int], list[tuple[int, int, dt.date | None]]] = defaultdict(list)
     for pk, building_id, service_id, zone_count, verification_due in (
-            Meter.objects.filter(organization=organization, service_id__in=service_ids, building__isnull=False,
-                                 is_registered=True)
+            Meter.objects.filter(service_id__in=service_ids, building__isnull=False, is_registered=True)
             .exclude(status=Meter.Status.RETIRED, retired_on__lt=first).exclude(installed_on__gt=last)
             .order_by("pk").values_list("pk", "building_id", "service_id", "zone_count", "verification_due")):
         meters[(building_id, service_id)].append((pk, zone_count, verification_due))
     consumption: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
     meter_ids = [m[0] for ms in meters.values() for m in ms]
-    for meter_id, zone, value in (Reading.objects.filter(meter_id__in=meter_ids, status__in=Reading.COUNTED,
+    for meter_id, zone, value in (Reading.objects.filter(ids_in("meter_id", meter_ids), status__in=Reading.COUNTED,
                                                          period=period, consumption__isnull=False)
                                   .order_by("taken_on", "pk").values_list("meter_id", "zone", "consumption")):
         consumption[(meter_id, zone)].append(value)
@@ -88,14 +87,14 @@ def charge_common_house(organization: Organization, period: dt.date, accounts, s
     `accounts` is the queryset of the accounts the run billed (its individual lines are written)."""
     CommonHouseLoss.objects.filter(organization=organization, period=period).delete()
     by_id = {s.pk: s for s in services if rates.has_tariff(s.pk)}
-    houses = house_volumes(organization, list(by_id), period, report)
+    houses = house_volumes(list(by_id), period, report)
     if not houses:
         return []
     building_ids = sorted({building for building, _service in houses})
-    common_areas = dict(Building.objects.filter(pk__in=building_ids).values_list("pk", "common_area"))
+    common_areas = dict(Building.objects.filter(ids_in("pk", building_ids)).values_list("pk", "common_area"))
     billed: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)  # building → (account, area)
     for pk, building_id, area, premises_area in (
-            accounts.filter(premises__building_id__in=building_ids).order_by("pk")
+            accounts.filter(ids_in("premises__building_id", building_ids)).order_by("pk")
             .values_list("pk", "premises__building_id", "area", "premises__area")):
         area = area if area is not None else premises_area
         if area is None or area <= 0:
@@ -105,7 +104,7 @@ def charge_common_house(organization: Organization, period: dt.date, accounts, s
     individual = {
         (row["account__premises__building_id"], row["service_id"]): row["total"]
         for row in Charge.objects.filter(
-            Q(account__organization=organization) & Q(account__premises__building_id__in=building_ids),
+            ids_in("account__premises__building_id", building_ids), account__organization=organization,
             period=period, automatic=True, kind__in=INDIVIDUAL_KINDS, service_id__in=list(by_id))
         .order_by().values("account__premises__building_id", "service_id").annotate(total=Sum("volume"))}
     rows: list[ChargeRow] = []
