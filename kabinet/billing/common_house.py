@@ -36,6 +36,10 @@ from kabinet.registry.models import Building, Service
 # The individual volumes the common volume is what remains after (formula 12).
 INDIVIDUAL_KINDS = (volumes.METERED, volumes.AVERAGE, volumes.NORMATIVE, volumes.RECALCULATION)
 
+# Services whose individual charges are volumes of consumption. A house meter of a service charged by
+# area or as a fixed amount (heating by area, say) has nothing to be compared with: no common-house lines.
+CONSUMPTION_METHODS = (Service.Method.METERED, Service.Method.RESIDENTS)
+
 # Codes added to RunReport.problems (the panel shows them in words).
 NO_HOUSE_READING = "common_no_house_reading"
 HOUSE_METER_UNVERIFIED = "common_house_meter_unverified"
@@ -86,7 +90,7 @@ def charge_common_house(organization: Organization, period: dt.date, accounts, s
 
     `accounts` is the queryset of the accounts the run billed (its individual lines are written)."""
     CommonHouseLoss.objects.filter(organization=organization, period=period).delete()
-    by_id = {s.pk: s for s in services if rates.has_tariff(s.pk)}
+    by_id = {s.pk: s for s in services if s.method in CONSUMPTION_METHODS and rates.has_tariff(s.pk)}
     houses = house_volumes(list(by_id), period, report)
     if not houses:
         return []

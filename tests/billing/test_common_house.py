@@ -186,3 +186,16 @@ def test_queries_do_not_grow_with_buildings(org):
         services.run_billing(org, PERIOD)
     assert CommonHouseLoss.objects.count() == 3
     assert len(three.captured_queries) == len(one.captured_queries)
+
+
+def test_a_house_meter_of_a_service_charged_by_area_gives_no_common_lines(org, house):
+    heating = factories.ServiceFactory(organization=org, code="heating", name="Отопление", unit="Гкал",
+                                       method=Service.Method.AREA)
+    TariffFactory(service=heating, price=M("19.38"))
+    meter = MeterFactory(account=None, building=house.building, organization=org, service=heating,
+                         resource=Meter.Resource.HEAT, serial_number="ТЕПЛО-1")
+    base = ReadingFactory(meter=meter, value=M(100), period=add_months(PERIOD, -1), taken_on=D(2026, 3, 20))
+    add_reading(meter, PERIOD, M(160), base)
+    services.run_billing(org, PERIOD)
+    assert not Charge.objects.filter(kind=Charge.Kind.COMMON, service=heating).exists()
+    assert list(CommonHouseLoss.objects.values_list("service__code", flat=True)) == ["electricity"]
