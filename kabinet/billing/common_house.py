@@ -8,7 +8,7 @@ for that service (metered, average, normative, a true-up's recalculation) — `r
 capped at the normative per m² of common property × the building's common area when such a normative
 is in force, and shared by area among the organisation's accounts billed in the period (one automatic
 `Charge` of kind `common` per account). Each building's figures and the excess (the organisation's
-loss) are kept as a `CommonHouseLoss` row.
+loss) are kept as a `CommonHouseLoss` row, and the house readings used become billed (like the premises' readings).
 
 Set-wise: a fixed number of queries per run (meters, readings, buildings, accounts, individual sums,
 the inserts), whatever the number of buildings. A re-run replaces the lines (the run deletes its own
@@ -17,6 +17,7 @@ automatic lines) and the loss rows of the period.
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Sum
@@ -49,9 +50,27 @@ NO_TARIFF = "common_no_tariff"
 INDIVIDUAL_EXCEEDS_HOUSE = "common_individual_exceeds_house"
 
 
-def house_volumes(service_ids: list[int], period: dt.date, report: RunReport) -> dict[tuple[int, int], Decimal]:
-    """(building id, service id) → the volume the house meters of the services (the organisation's)
-    counted in the period (two queries).
+@dataclass
+class HouseReadings:
+    """What the house meters of the period gave: (building id, service id) → volume, the readings each
+    volume came from, and the status of every reading read (to mark the used ones billed)."""
+
+    volumes: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+    used: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    statuses: dict[int, str] = field(default_factory=dict)
+
+    def status_changes(self, counted: set[tuple[int, int]]) -> tuple[list[int], list[int]]:
+        """(accepted readings of the buildings counted → billed, billed readings no longer used →
+        accepted), as the individual meters' readings (`engine.MeterData.status_changes`)."""
+        used = {pk for key in counted for pk in self.used.get(key, ())}
+        to_bill = [pk for pk in used if self.statuses[pk] == Reading.Status.ACCEPTED]
+        to_unbill = [pk for pk, status in self.statuses.items() if pk not in used and status == Reading.Status.BILLED]
+        return sorted(to_bill), sorted(to_unbill)
+
+
+def house_volumes(service_ids: list[int], period: dt.date, report: RunReport) -> HouseReadings:
+    """The volume the house meters of the services (the organisation's) counted in the period, per
+    building and service (two queries).
 
     A building counts only when each zone of each of its house meters of the service has a counted
     reading of the period with a consumption (the first reading of a meter has none); a meter whose
@@ -63,13 +82,17 @@ def house_volumes(service_ids: list[int], period: dt.date, report: RunReport) ->
             .exclude(status=Meter.Status.RETIRED, retired_on__lt=first).exclude(installed_on__gt=last)
             .order_by("pk").values_list("pk", "building_id", "service_id", "zone_count", "verification_due")):
         meters[(building_id, service_id)].append((pk, zone_count, verification_due))
-    consumption: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
+    result = HouseReadings()
+    if not meters:
+        return result
+    consumption: dict[tuple[int, str], list[tuple[int, Decimal]]] = defaultdict(list)
     meter_ids = [m[0] for ms in meters.values() for m in ms]
-    for meter_id, zone, value in (Reading.objects.filter(ids_in("meter_id", meter_ids), status__in=Reading.COUNTED,
-                                                         period=period, consumption__isnull=False)
-                                  .order_by("taken_on", "pk").values_list("meter_id", "zone", "consumption")):
-        consumption[(meter_id, zone)].append(value)
-    result = {}
+    for pk, meter_id, zone, value, status in (
+            Reading.objects.filter(ids_in("meter_id", meter_ids), status__in=Reading.COUNTED, period=period)
+            .order_by("taken_on", "pk").values_list("pk", "meter_id", "zone", "consumption", "status")):
+        result.statuses[pk] = status
+        if value is not None:
+            consumption[(meter_id, zone)].append((pk, value))
     for key, building_meters in meters.items():
         if any(due is not None and due < last for _pk, _zones, due in building_meters):
             report.problems[HOUSE_METER_UNVERIFIED] += 1
@@ -80,7 +103,9 @@ def house_volumes(service_ids: list[int], period: dt.date, report: RunReport) ->
             report.problems[NO_HOUSE_READING] += 1
             continue
         # The same metered rule as the premises' meters: the consumption of the period's readings.
-        result[key] = sum((volumes.metered(sum(p, Decimal(0))).volume for p in parts), Decimal(0))
+        result.volumes[key] = sum((volumes.metered(sum((v for _pk, v in p), Decimal(0))).volume for p in parts),
+                                  Decimal(0))
+        result.used[key] = [pk for p in parts for pk, _v in p]
     return result
 
 
@@ -91,8 +116,10 @@ def charge_common_house(organization: Organization, period: dt.date, accounts, s
     `accounts` is the queryset of the accounts the run billed (its individual lines are written)."""
     CommonHouseLoss.objects.filter(organization=organization, period=period).delete()
     by_id = {s.pk: s for s in services if s.method in CONSUMPTION_METHODS and rates.has_tariff(s.pk)}
-    houses = house_volumes(list(by_id), period, report)
+    readings = house_volumes(list(by_id), period, report)
+    houses = readings.volumes
     if not houses:
+        _mark_billed(*readings.status_changes(set()))
         return []
     building_ids = sorted({building for building, _service in houses})
     common_areas = dict(Building.objects.filter(ids_in("pk", building_ids)).values_list("pk", "common_area"))
@@ -155,6 +182,18 @@ def charge_common_house(organization: Organization, period: dt.date, accounts, s
             individual_exceeds_house=result.individual_exceeds_house, accounts=charged))
     insert_charges(period, rows)
     CommonHouseLoss.objects.bulk_create(losses)
+    _mark_billed(*readings.status_changes({(loss.building_id, loss.service_id) for loss in losses}))
     report.lines += len(rows)
     report.amount += sum((row[7] for row in rows), Decimal("0.00"))
     return sorted({row[0] for row in rows})
+
+
+def _mark_billed(to_bill: list[int], to_unbill: list[int]) -> None:
+    """The house readings the period's figures came from become billed (then they can no longer be
+    rejected); those a previous run used but this one did not are accepted again. Set-wise, by key."""
+    if to_bill:
+        Reading.objects.filter(ids_in("pk", to_bill), status=Reading.Status.ACCEPTED).update(
+            status=Reading.Status.BILLED)
+    if to_unbill:
+        Reading.objects.filter(ids_in("pk", to_unbill), status=Reading.Status.BILLED).update(
+            status=Reading.Status.ACCEPTED)

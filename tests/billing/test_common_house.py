@@ -199,3 +199,18 @@ def test_a_house_meter_of_a_service_charged_by_area_gives_no_common_lines(org, h
     services.run_billing(org, PERIOD)
     assert not Charge.objects.filter(kind=Charge.Kind.COMMON, service=heating).exists()
     assert list(CommonHouseLoss.objects.values_list("service__code", flat=True)) == ["electricity"]
+
+
+def test_the_house_reading_used_becomes_billed_and_accepted_again_when_no_longer_used(org, house):
+    from kabinet.metering.models import Reading
+
+    services.run_billing(org, PERIOD)
+    house.house_reading.refresh_from_db()
+    assert house.house_reading.status == Reading.Status.BILLED
+    for flat in house.flats.values():  # no account left to share among: the figures are not used
+        flat.closed_on = D(2026, 1, 31)
+        flat.save()
+    services.run_billing(org, PERIOD)
+    house.house_reading.refresh_from_db()
+    assert house.house_reading.status == Reading.Status.ACCEPTED
+    assert not CommonHouseLoss.objects.exists()
