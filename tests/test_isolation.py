@@ -29,6 +29,7 @@ from kabinet.billing.models import (
     BillingSchedule,
     BuildingGroup,
     Charge,
+    CommonHouseLoss,
     Normative,
     Payment,
     Tariff,
@@ -152,6 +153,9 @@ ROUTES = {
     # Staff panel: billing (issue 4).
     "panel:turnover": Route("panel", is_list=True),
     "panel:turnover_export": Route("panel", is_list=True),
+    # Common-house losses: A's building row (its address carries the marker).
+    "panel:common_house": Route("panel", is_list=True),
+    "panel:common_house_export": Route("panel", is_list=True),
     "panel:billing_runs": Route(
         "panel", post=lambda w: {"organization": str(w.org_a.pk), "period": "2026-10"}, is_list=True
     ),
@@ -380,6 +384,12 @@ def world(db, settings, tmp_path):
                   stranger_contact="charlie@example.com")
     world.building_group = BuildingGroup.objects.create(organization=org_a, name="Группа SEKRET-4242")
     world.tariff = TariffFactory(service=factories.ServiceFactory(organization=org_a, name="Услуга SEKRET-4242"))
+    # A's common-house loss of last month (the page's default period) in a building named with the marker.
+    CommonHouseLoss.objects.create(
+        organization=org_a, building=factories.BuildingFactory(street="ул. SEKRET-4242"), service=world.tariff.service,
+        period=add_months(dt.date.today().replace(day=1), -1), house_volume=Decimal(1240),
+        individual_volume=Decimal(1000), common_volume=Decimal(240), distributed_volume=Decimal(240),
+        loss_volume=Decimal(0), tariff=Decimal("1.936"), distributed_amount=Decimal("464.64"))
     world.personas = {"charlie": charlie, "staff_b": staff_b, "staff_a": membership_a.user}
     # Communication (issue 6): alice's appeal with an attached file, and an announcement for A's accounts.
     from kabinet.comms.models import AppealCategory
@@ -411,7 +421,7 @@ FINGERPRINTED = (
     User, AccountLink, Membership, Organization, PersonalAccount, ApiToken,
     Meter, Reading, ReadingSettings,
     Balance, Bill, BillingPeriod, BillingRun, BillingSchedule, Charge, Payment,
-    BuildingGroup, Tariff, Normative,
+    BuildingGroup, Tariff, Normative, CommonHouseLoss,
     Appeal, AppealMessage, Announcement, PaymentOrder,
 )
 

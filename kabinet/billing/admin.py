@@ -13,6 +13,7 @@ from kabinet.billing.models import (
     BillingSettings,
     BuildingGroup,
     Charge,
+    CommonHouseLoss,
     DueDateRule,
     KeyRate,
     Normative,
@@ -108,3 +109,15 @@ class PenaltyChargeAdmin(ReadOnlyAdmin):
 class BalanceAdmin(ReadOnlyAdmin):
     list_display = ["account", "period", "opening", "charged", "recalculated", "paid", "penalty", "closing"]
     search_fields = ["account__number"]
+
+
+@admin.register(CommonHouseLoss)
+class CommonHouseLossAdmin(ReadOnlyAdmin):
+    """Written by the billing run only (a re-run replaces the period's rows)."""
+
+    list_display = ["building", "service", "period", "house_volume", "individual_volume", "common_volume",
+                    "cap_volume", "distributed_volume", "loss_volume", "distributed_amount", "loss_amount",
+                    "individual_exceeds_house", "organization"]
+    list_filter = ["period", "individual_exceeds_house", "organization"]
+    list_select_related = ["building", "service", "organization"]
+    search_fields = ["building__street", "building__house"]

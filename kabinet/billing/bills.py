@@ -111,12 +111,16 @@ def bill_figures(account: PersonalAccount, period: dt.date) -> dict:
                     .order_by("-paid_on", "-pk").values("paid_on", "amount").first())
     services = []
     for total in month.services:
-        volume = sum((line.volume for line in total.lines), Decimal(0))
+        individual = [line for line in total.lines if not line.is_common]
         tariffs = sorted({line.tariff for line in total.lines})
         services.append({
             "name": total.service, "unit": total.unit,
-            "volume": f"{volume.normalize():f}" if total.lines else "",
+            # DOMAIN.md §6: volume and charged, individual and for common-house needs (ОДН).
+            "volume": f"{total.individual_volume.normalize():f}" if individual else "",
+            "volume_common": f"{total.common_volume.normalize():f}" if total.has_common else "",
             "tariff": _money(tariffs[0]) if len(tariffs) == 1 else "",
+            "charged_individual": _money(total.individual_charged),
+            "charged_common": _money(total.common_charged) if total.has_common else "",
             "charged": _money(total.charged), "recalculated": _money(total.recalculated),
             "total": _money(total.total),
             "protocols": [line.protocol for line in total.lines if line.protocol],

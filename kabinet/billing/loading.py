@@ -106,3 +106,8 @@ class Rates:
 
     def normative_for(self, service, basis: str = Normative.Basis.PER_RESIDENT) -> Decimal | None:
         return self.normatives.get((service.pk, basis), service.normative)
+
+    def common_area_normative(self, service_id: int) -> Decimal | None:
+        """The normative per m² of common property (the cap of common-house needs), if one is in force;
+        `Service.normative` (per resident) is no fallback here."""
+        return self.normatives.get((service_id, Normative.Basis.PER_COMMON_AREA))

@@ -14,6 +14,10 @@ For each account:
 An account reconciles when opening + charged + recalculated + penalty − paid = closing: it fails when
 a period's stored closing does not follow from its figures, or when a period does not open with the
 previous closing (both can only come from loaded data).
+
+`common_house_losses` is the report of common-house needs per building (`CommonHouseLoss`, written by
+the billing run): the house meter's volume, the individual and common volumes, the cap, what was
+distributed and the organisation's loss.
 """
 
 import datetime as dt
@@ -25,7 +29,7 @@ from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, 
 from django.db.models.functions import Abs, Coalesce
 from django.utils.translation import gettext as _
 
-from kabinet.billing.models import Balance
+from kabinet.billing.models import Balance, CommonHouseLoss
 from kabinet.core.money import period_start, to_money
 
 ZERO = Decimal("0.00")
@@ -242,3 +246,91 @@ def turnover(accounts, period_from: dt.date, period_to: dt.date) -> TurnoverRepo
 
 def _count():
     return Count("account_id", distinct=True)
+
+
+# --- Common-house needs and losses («Потери ОДН», DOMAIN.md §7) -----------------------------------------
+
+COMMON_HOUSE_VOLUMES = ("house_volume", "individual_volume", "common_volume", "cap_volume", "distributed_volume",
+                        "loss_volume")
+COMMON_HOUSE_AMOUNTS = ("distributed_amount", "loss_amount")
+
+
+@dataclass(frozen=True)
+class CommonHouseRow:
+    """One building, service and period: what the billing run found (`CommonHouseLoss`)."""
+
+    organization: str
+    building: str
+    service: str
+    unit: str
+    house_volume: Decimal
+    individual_volume: Decimal
+    common_volume: Decimal
+    cap_volume: Decimal | None
+    distributed_volume: Decimal
+    loss_volume: Decimal
+    tariff: Decimal
+    distributed_amount: Decimal
+    loss_amount: Decimal
+    individual_exceeds_house: bool
+    accounts: int
+
+
+@dataclass(frozen=True)
+class CommonHouseTotal:
+    """The buildings of one service (volumes add up only within a unit)."""
+
+    service: str
+    unit: str
+    buildings: int
+    house_volume: Decimal
+    individual_volume: Decimal
+    common_volume: Decimal
+    cap_volume: Decimal | None  # None when no building of the service has a cap
+    distributed_volume: Decimal
+    loss_volume: Decimal
+    distributed_amount: Decimal
+    loss_amount: Decimal
+
+
+@dataclass(frozen=True)
+class CommonHouseReport:
+    period: dt.date
+    rows: list[CommonHouseRow]
+    totals: list[CommonHouseTotal]
+
+    @property
+    def distributed_amount(self) -> Decimal:
+        return sum((total.distributed_amount for total in self.totals), ZERO)
+
+    @property
+    def loss_amount(self) -> Decimal:
+        return sum((total.loss_amount for total in self.totals), ZERO)
+
+
+def common_house_losses(organizations, period: dt.date, building=None) -> CommonHouseReport:
+    """Per building the house meter's volume, the individual volume, the common volume, the cap, what was
+    distributed and the loss (volume and ₽) in `period`, for the organisations of a queryset; totals per
+    service. One query."""
+    period = period_start(period)
+    losses = (CommonHouseLoss.objects.filter(organization__in=organizations, period=period)
+              .select_related("organization", "building", "service")
+              .order_by("building__settlement", "building__street", "building__house", "service__name", "pk"))
+    if building is not None:
+        losses = losses.filter(building=building)
+    rows = [CommonHouseRow(
+        organization=loss.organization.name, building=str(loss.building), service=loss.service.name,
+        unit=loss.service.unit, **{name: getattr(loss, name) for name in (*COMMON_HOUSE_VOLUMES, "tariff",
+                                                                           *COMMON_HOUSE_AMOUNTS)},
+        individual_exceeds_house=loss.individual_exceeds_house, accounts=loss.accounts) for loss in losses]
+    groups: dict[tuple[str, str], list[CommonHouseRow]] = {}
+    for row in rows:
+        groups.setdefault((row.service, row.unit), []).append(row)
+    totals = []
+    for (service, unit), members in sorted(groups.items()):
+        sums = {name: sum((getattr(r, name) or Decimal(0) for r in members), Decimal(0))
+                for name in (*COMMON_HOUSE_VOLUMES, *COMMON_HOUSE_AMOUNTS)}
+        if all(r.cap_volume is None for r in members):
+            sums["cap_volume"] = None
+        totals.append(CommonHouseTotal(service=service, unit=unit, buildings=len(members), **sums))
+    return CommonHouseReport(period=period, rows=rows, totals=totals)

@@ -2,7 +2,8 @@
 logger with the acting user; the panel, the API, commands and tasks call these same functions.
 
 - `run_billing(organization, period)`: charges of an open period from readings, tariffs and
-  normatives (idempotent: the run's own lines are replaced), advances applied, balances, the
+  normatives, then the common-house needs of buildings with a house meter (`billing.common_house`)
+  (idempotent: the run's own lines and loss rows are replaced), advances applied, balances, the
   period's readings it used marked billed;
 - `record_payment(account, amount, paid_on=…)`: a payment allocated by ГК 319.1, balances;
 - `compute_penalties(organization, on_date)`: penalty lines in the open period of `on_date`;
@@ -22,7 +23,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kabinet.billing import engine, external, loading
+from kabinet.billing import common_house, engine, external, loading
 from kabinet.billing.ledger import (
     BillingError,
     batches,
@@ -139,6 +140,12 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
             if writing is not None:
                 writing.result()
                 written_batches(len(todo))
+        # Common-house needs come from the individual volumes of every batch: a pass over the buildings
+        # with house meters, then the advances and balances of the accounts it charged.
+        charged = common_house.charge_common_house(organization, period, active, services, rates, report)
+        for batch in batches(charged, batch_size):
+            _apply_advances(organization, batch, period, settings_.limitation_years)
+            refresh_balances(organization, batch, period)
         billing_period.billed_at = timezone.now()
         billing_period.save(update_fields=["billed_at"])
     audit.info("billing run %s %s by %s: %s accounts, %s lines, %s", organization.pk, f"{period:%Y-%m}",

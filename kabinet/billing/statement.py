@@ -91,6 +91,11 @@ class ChargeLine:
     def is_recalculation(self) -> bool:
         return self.kind == volumes.RECALCULATION
 
+    @property
+    def is_common(self) -> bool:
+        """A common-house needs line (ОДН, DOMAIN.md §7): shown apart from the individual consumption."""
+        return self.kind == volumes.COMMON
+
 
 @dataclass(frozen=True)
 class ServiceTotal:
@@ -107,6 +112,27 @@ class ServiceTotal:
     @property
     def total(self) -> Decimal:
         return self.charged + self.recalculated
+
+    # The bill's columns (DOMAIN.md §6): volume and charged, individual and for common-house needs.
+    @property
+    def individual_volume(self) -> Decimal:
+        return sum((line.volume for line in self.lines if not line.is_common), Decimal(0))
+
+    @property
+    def common_volume(self) -> Decimal:
+        return sum((line.volume for line in self.lines if line.is_common), Decimal(0))
+
+    @property
+    def individual_charged(self) -> Decimal:
+        return sum((line.amount for line in self.lines if not line.is_common), ZERO)
+
+    @property
+    def common_charged(self) -> Decimal:
+        return sum((line.amount for line in self.lines if line.is_common), ZERO)
+
+    @property
+    def has_common(self) -> bool:
+        return any(line.is_common for line in self.lines)
 
 
 @dataclass(frozen=True)

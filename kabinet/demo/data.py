@@ -92,6 +92,10 @@ TARIFFS = {
 # Normatives per resident per month (ПП №306; used without readings after the average, or without a
 # meter): water m³, sewage = cold + hot, electricity kWh.
 NORMATIVES = {"cold_water": "6.935", "hot_water": "4.745", "sewage": "11.680", "electricity": "89"}
+# Common-house needs (DOMAIN.md §7): the normative per m² of common property per month (the cap), and
+# the common area of each demo building (m² per flat).
+COMMON_NORMATIVES = {"cold_water": "0.03", "electricity": "1.2"}
+COMMON_AREA_PER_FLAT = Decimal(8)
 CLOSE_DAY = 26  # the management company's monthly run: the day after the readings cutoff
 HISTORY_PROTOCOL = "Демонстрационная история: сумма задана, а не рассчитана."
 
@@ -118,6 +122,7 @@ class DemoLoader:
         load_demo_meters(self.today)
         self._tariffs()
         self._commissions()
+        self._common_house()
         return {"accounts": PersonalAccount.objects.count(), "organisations": Organization.objects.count()}
 
     def _organisations(self):
@@ -280,10 +285,27 @@ class DemoLoader:
                                              defaults={"price": Decimal(price)})
             if service.code in NORMATIVES:
                 Normative.objects.get_or_create(organization=service.organization, service=service,
-                                                valid_from=TARIFFS_FROM,
+                                                basis=Normative.Basis.PER_RESIDENT, valid_from=TARIFFS_FROM,
                                                 defaults={"value": Decimal(NORMATIVES[service.code])})
         for key in ("uk", "uk_branch"):
             BillingSchedule.objects.get_or_create(organization=self.orgs[key], defaults={"close_day": CLOSE_DAY})
+
+    def _common_house(self):
+        """Common areas, the normatives for common property, and the electricity supplier's previous month
+        billed by the engine, so the demo shows common-house lines (ОДН) and the loss of ул. Ленина, 12 in
+        the panel. Idempotent: a run replaces its own lines."""
+        from kabinet.billing.services import run_billing
+
+        for building in Building.objects.filter(common_area__isnull=True):
+            building.common_area = COMMON_AREA_PER_FLAT * building.premises.count()
+            building.save(update_fields=["common_area"])
+        for service in Service.objects.filter(organization__in=self.orgs.values(), code__in=COMMON_NORMATIVES):
+            Normative.objects.get_or_create(organization=service.organization, service=service,
+                                            basis=Normative.Basis.PER_COMMON_AREA, valid_from=TARIFFS_FROM,
+                                            defaults={"value": Decimal(COMMON_NORMATIVES[service.code])})
+        # The supplier only: the management company's history stays as it was (its debts and advances);
+        # its staff see its own common-house lines after a billing run from the panel.
+        run_billing(self.orgs["energo"], add_months(period_start(self.today), -1))
 
     def _users(self):
         consumer = self._user(CONSUMER_EMAIL, "Демо Абонент", phone=CONSUMER_PHONE)

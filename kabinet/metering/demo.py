@@ -4,7 +4,8 @@ Every management-company account gets cold and hot water meters, every energy su
 electricity meter (every third one day/night). The demo consumer's account 1000200 («УК Пример»)
 gets two water meters and a three-zone electricity meter, billed by the management company for the
 supplier; the consumer's supplier account 5000200 at the same flat therefore gets no second meter.
-Each building has one collective (house) cold water meter; the consumer's hot water meter has an
+Each building has one collective (house) cold water meter, and ул. Ленина, 12 a house electricity
+meter of the supplier (common-house needs, DOMAIN.md §7); the consumer's hot water meter has an
 expired verification date. Readings: 12 months accepted, taken on the 20th, before the current period.
 Running it again adds only missing meters and the months since the last reading.
 """
@@ -26,6 +27,7 @@ MONTHS = 12
 CONSUMER_ACCOUNT = "1000200"
 READING_DAY = 20
 # Share of a three-zone meter's consumption by zone (T1 peak, T2 night, T3 half-peak); two-zone T1, T2.
+HOUSE_ELECTRICITY = ("ул. Ленина", "12")  # the supplier's house electricity meter (common-house needs)
 ZONE_SHARES = {1: [Decimal(1)], 2: [Decimal("0.7"), Decimal("0.3")],
                3: [Decimal("0.3"), Decimal("0.25"), Decimal("0.45")]}
 
@@ -93,7 +95,20 @@ class _Loader:
                                 service=self._service(manager, "cold_water"), resource=Meter.Resource.COLD_WATER,
                                 digits=7, decimals=2, installed_on=dt.date(2018, 1, 1),
                                 verification_due=dt.date(2030, 1, 1), seal_number=f"ОД-{building.pk}")
-            self.demo_meters.append((meter, flats * 3))
+            # Five people a flat: the house counts more than the flats' meters together, the rest being the
+            # common-house needs (stairs, leaks) that the billing run distributes (DOMAIN.md §7).
+            self.demo_meters.append((meter, flats * 5))
+            supplier = next((a.organization for a in accounts if a.premises.building_id == building.pk
+                             and a.organization.kind == Organization.Kind.SUPPLIER), None)
+            if supplier is not None and (building.street, building.house) == HOUSE_ELECTRICITY:
+                supplied = sum(1 for a in accounts if a.premises.building_id == building.pk
+                               and a.organization == supplier)
+                meter = self._meter(f"ОДПУ-Э-{building.pk}", organization=supplier, building=building,
+                                    service=self._service(supplier, "electricity"),
+                                    resource=Meter.Resource.ELECTRICITY, digits=7, decimals=1,
+                                    installed_on=dt.date(2018, 1, 1), verification_due=dt.date(2032, 1, 1),
+                                    seal_number=f"ОДЭ-{building.pk}")
+                self.demo_meters.append((meter, supplied * 5))
 
     def _electricity_for(self, org: Organization) -> Service:
         """The management company bills electricity for the supplier on the consumer's bill."""

@@ -37,6 +37,20 @@ class TurnoverFilterForm(forms.Form):
         return {"period_from": start, "period_to": end, "building": data.get("building")}
 
 
+class CommonHouseFilterForm(forms.Form):
+    period = PeriodField(label=_("Period"), required=False)
+    building = forms.ModelChoiceField(queryset=None, label=_("Building"), required=False, empty_label=_("All"))
+
+    def __init__(self, data, *, buildings):
+        super().__init__(data)
+        self.fields["building"].queryset = buildings
+
+    def filters(self) -> dict:
+        """The period (last month unless given) and the building."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return {"period": data.get("period") or last_month(), "building": data.get("building")}
+
+
 class _OrganizationForm(PanelForm):
     organization = forms.ModelChoiceField(queryset=None, label=_("Organisation"), empty_label=None)
 

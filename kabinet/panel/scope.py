@@ -59,6 +59,7 @@ MODULES = [
     Module("billing", _("Billing"), "panel:billing_runs", BILLING_ROLE),
     Module("rates", _("Tariffs and normatives"), "panel:rates", RATE_ROLES),
     Module("turnover", _("Turnover sheet"), "panel:turnover", TURNOVER_ROLES),
+    Module("common_house", _("Common-house losses"), "panel:common_house", TURNOVER_ROLES),
     Module("payment_registry", _("Payment registry"), "panel:payment_registry", TURNOVER_ROLES),
     Module("organizations", _("All organisations"), "panel:organization_list", operator_only=True),
 ]

@@ -137,3 +137,22 @@ def test_issue_bills_prints_each_account_once(billed):
     assert bills.issue_bills(billed.organization, PERIOD) == 2
     assert bills.issue_bills(billed.organization, PERIOD) == 0
     assert Bill.objects.filter(period=PERIOD).count() == 2
+
+
+def test_the_bill_shows_common_house_needs_apart_from_the_individual_part(billed, tmp_path):
+    """DOMAIN.md §6: volume (individual, common) and charged (individual, common) per service."""
+    from kabinet.billing.models import Charge
+
+    water = Charge.objects.get(account=billed, period=PERIOD, kind="metered").service
+    Charge.objects.create(account=billed, period=PERIOD, service=water, kind="common", volume=Decimal("0.42"),
+                          tariff=Decimal("50.93"), amount=Decimal("21.39"), protocol="ОДН: 0,42 м³ × 50,93 ₽")
+    Balance.objects.filter(account=billed, period=PERIOD).update(charged=Decimal("2006.90"), closing=Decimal("5255.49"))
+    figures = bills.bill_figures(billed, PERIOD)
+    [water_line] = [s for s in figures["services"] if s["name"] == "Холодная вода"]
+    assert (water_line["volume"], water_line["volume_common"]) == ("7", "0.42")
+    assert (water_line["charged_individual"], water_line["charged_common"], water_line["charged"]) == (
+        "356.51", "21.39", "377.90")
+    [upkeep] = [s for s in figures["services"] if s["name"] == "Содержание жилья"]
+    assert (upkeep["volume_common"], upkeep["charged_common"], upkeep["charged_individual"]) == ("", "", "1629.00")
+    text = " ".join(pdf_text(pdf_of(bills.issue_bill(billed, PERIOD), tmp_path)).split())
+    assert "7 0.42 50.93 356.51 21.39 0.00 377.90" in text

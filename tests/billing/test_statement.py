@@ -211,3 +211,26 @@ def test_calculator_refuses_a_day_before_the_rate_table():
     KeyRate.objects.filter(date__lt=D(2024, 1, 1)).delete()
     with pytest.raises(ValueError):
         calculate_penalty(M("100"), D(2023, 1, 10), D(2023, 6, 1))
+
+
+def test_a_service_total_splits_individual_and_common_house_lines(db):
+    """The statement's service totals keep the common-house needs (ОДН) apart (DOMAIN.md §6)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from kabinet.billing.models import Charge
+    from kabinet.billing.statement import account_statement
+    from tests import factories
+
+    account = factories.AccountFactory()
+    service = factories.ServiceFactory(organization=account.organization, name="Электроснабжение", unit="кВт·ч")
+    period = dt.date(2026, 4, 1)
+    for kind, volume, amount in (("metered", "150", "290.40"), ("common", "30", "58.08")):
+        Charge.objects.create(account=account, period=period, service=service, kind=kind, volume=Decimal(volume),
+                              tariff=Decimal("1.936"), amount=Decimal(amount))
+    [month] = account_statement(account)
+    [total] = month.services
+    assert (total.individual_volume, total.common_volume) == (Decimal(150), Decimal(30))
+    assert (total.individual_charged, total.common_charged, total.charged) == (
+        Decimal("290.40"), Decimal("58.08"), Decimal("348.48"))
+    assert total.has_common and [line.kind_label for line in total.lines] == ["By meter", "Common-house needs"]

@@ -113,13 +113,3 @@ def test_monthly_history_spreads_a_reading_over_its_months():
     assert months == {D(2026, 2, 1): M(5), D(2026, 3, 1): M(4), D(2026, 4, 1): M(4)}
     assert volumes.history_before(months, D(2026, 5, 1)) == [M(5), M(4), M(4)]
 
-
-def test_common_house_needs_domain_example():
-    volume = volumes.common_house_volume(M(12000), M(1000), M(4000), M(5000), M(60), M(2400))
-    assert volume == M(50)
-    assert to_money(volume * M("1.936")) == M("96.80")
-
-
-def test_common_house_needs_capped_at_the_normative():
-    share, loss = volumes.capped_common_house(M(2000), M("2.5"), M(400), M(60), M(2400))
-    assert share == M(25) and loss == M(1000)  # cap 2.5 × 400 = 1000 kWh, 60/2400 of it

@@ -67,7 +67,7 @@ def test_demo_accounts_have_meters_with_a_year_of_readings(demo):
     assert list(without) == ["5000200"], "only the consumer's supplier account: its flat's meter is on 1000200"
     counts = Reading.objects.filter(meter__account__number="1000101").values("meter", "zone").distinct()
     for row in counts:
-        readings = Reading.objects.filter(meter=row["meter"], zone=row["zone"], status="accepted")
+        readings = Reading.objects.filter(meter=row["meter"], zone=row["zone"], status__in=Reading.COUNTED)
         assert readings.values("period").distinct().count() == MONTHS
     water = Reading.objects.filter(meter__resource=Meter.Resource.COLD_WATER, meter__account__isnull=False,
                                    consumption__isnull=False)
@@ -89,7 +89,23 @@ def test_demo_buildings_have_one_collective_meter_each(demo):
     from kabinet.registry.models import Building
 
     for building in Building.objects.all():
-        assert Meter.objects.filter(building=building).count() == 1
+        assert Meter.objects.filter(building=building, resource=Meter.Resource.COLD_WATER).count() == 1
+    # The electricity supplier's house meter at ул. Ленина, 12 (common-house needs).
+    assert list(Meter.objects.filter(resource=Meter.Resource.ELECTRICITY, building__isnull=False)
+                .values_list("building__street", "building__house")) == [("ул. Ленина", "12")]
+
+
+def test_demo_shows_common_house_needs_and_a_loss(demo):
+    from kabinet.billing.models import Charge, CommonHouseLoss
+
+    losses = CommonHouseLoss.objects.filter(service__code="electricity")
+    assert [(loss.building.street, loss.building.house) for loss in losses] == [("ул. Ленина", "12")]
+    [loss] = losses
+    assert loss.loss_volume > 0 and loss.loss_amount > 0 and loss.distributed_volume == loss.cap_volume
+    lines = Charge.objects.filter(kind="common", service__code="electricity", period=loss.period)
+    assert lines.count() == loss.accounts > 0
+    assert sum(c.amount for c in lines) == loss.distributed_amount
+    assert Charge.objects.filter(kind="common", account__number="5000200").exists()  # the consumer's supplier account
 
 
 def test_demo_consumer_sees_three_meters_and_can_submit(demo):

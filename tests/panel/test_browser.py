@@ -63,6 +63,7 @@ def test_panel_pages_render_without_overflow(panel_data, admin_cookie, live_serv
         "staff": "/panel/staff/",
         "staff-new": "/panel/staff/new/",
         "organization": f"/panel/organizations/{panel_data['org'].pk}/",
+        "common-house": "/panel/common-house/",
     }
     for name, path in pages.items():
         response = page.goto(live_server.url + path)

@@ -96,11 +96,13 @@ class Tariff(models.Model):
 
 
 class Normative(models.Model):
-    """A consumption normative (ПП №306): per resident per month, or per m² per month."""
+    """A consumption normative (ПП №306): per resident per month, per m² per month, or per m² of the
+    building's common property per month (the cap of common-house needs, DOMAIN.md §7)."""
 
     class Basis(models.TextChoices):
         PER_RESIDENT = "resident", _("Per resident per month")
         PER_AREA = "area", _("Per m² per month")
+        PER_COMMON_AREA = "common", _("Per m² of common property per month")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="normatives")
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="normatives")

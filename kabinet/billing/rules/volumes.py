@@ -1,5 +1,6 @@
-"""Volumes of consumption (ПП РФ №354, DOMAIN.md §1 and §7): metered, average, normative, true-up,
-common-house needs. Volumes keep full precision here; charges price them and round the money."""
+"""Volumes of consumption (ПП РФ №354, DOMAIN.md §1): metered, average, normative, true-up (common-house
+needs, §7, are in `common_house`). Volumes keep full precision here; charges price them and round the
+money."""
 
 import datetime as dt
 from collections.abc import Sequence
@@ -183,20 +184,3 @@ def substitute(*, history: Sequence[Decimal], periods_substituted: int, normativ
     k = settings.failure_multiplier - 1 if failed else ZERO
     return by_normative(normative, people, k)
 
-
-# --- Common-house needs (DOMAIN.md §7) -----------------------------------------------------------
-
-
-def common_house_volume(house: Decimal, non_residential: Decimal, no_meter: Decimal, metered_total: Decimal,
-                        area: Decimal, total_area: Decimal) -> Decimal:
-    """Formula 12 (pre-2017): (V_house − ΣV_non-res − ΣV_no-meter − ΣV_metered) × S_i / S_total."""
-    return (Decimal(house) - non_residential - no_meter - metered_total) * Decimal(area) / Decimal(total_area)
-
-
-def capped_common_house(actual_total: Decimal, normative: Decimal, common_area: Decimal,
-                        area: Decimal, total_area: Decimal) -> tuple[Decimal, Decimal]:
-    """Since 2017: the house's common volume is capped at N × S_common and shared by area; returns
-    (this premises' volume, the house's loss = actual − cap, at least 0)."""
-    cap = Decimal(normative) * Decimal(common_area)
-    billed = min(Decimal(actual_total), cap)
-    return billed * Decimal(area) / Decimal(total_area), max(Decimal(actual_total) - cap, ZERO)

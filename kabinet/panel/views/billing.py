@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kabinet.billing import reports, tasks
+from kabinet.billing import common_house, reports, tasks
 from kabinet.billing.models import BillingPeriod, BillingRun, BillingSchedule
 from kabinet.billing.services import BillingError, close_period
 from kabinet.core.money import period_start
@@ -27,6 +27,15 @@ from kabinet.registry.models import PersonalAccount
 PROBLEMS = {
     "no_area": gettext_lazy("no area given"),
     "no_normative": gettext_lazy("no normative set"),
+    # Common-house needs (kabinet.billing.common_house): counted per building, or per account for the area.
+    common_house.NO_HOUSE_READING: gettext_lazy("common-house needs: a house meter without readings for the period"),
+    common_house.HOUSE_METER_UNVERIFIED: gettext_lazy("common-house needs: a house meter's verification has expired"),
+    common_house.NO_AREA: gettext_lazy("common-house needs: an account without an area gets no share"),
+    common_house.NO_COMMON_AREA: gettext_lazy(
+        "common-house needs: a building without its common area, so no cap by the normative"),
+    common_house.NO_TARIFF: gettext_lazy("common-house needs: no tariff for every zone"),
+    common_house.INDIVIDUAL_EXCEEDS_HOUSE: gettext_lazy(
+        "common-house needs: more charged individually than the house meter counted"),
 }
 
 
