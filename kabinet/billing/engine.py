@@ -60,10 +60,14 @@ class ServiceRow(NamedTuple):
     unit: str
     method: str
     normative: Decimal | None
+    sources: tuple[tuple[int, str], ...] = ()  # (id, name) of the services a sum-of-volumes service adds up
 
     @classmethod
     def of(cls, service: Service) -> "ServiceRow":
-        return cls(service.pk, service.name, service.unit, service.method, service.normative)
+        sources = ()
+        if service.method == Service.Method.SUM_OF_VOLUMES:  # the run prefetches them: no query per batch
+            sources = tuple((s.pk, s.name) for s in sorted(service.volume_of.all(), key=lambda s: s.pk))
+        return cls(service.pk, service.name, service.unit, service.method, service.normative, sources)
 
 
 class MeterRow(NamedTuple):
@@ -302,12 +306,23 @@ class Pricer:
 
 
 def _lines(account: AccountRow, service: ServiceRow, period: dt.date, rates: Rates, data: MeterData,
-           settings: volumes.VolumeSettings, report: RunReport,
-           pricer: Pricer) -> list[tuple[charges.ChargeLine, MeterRow | None]]:
+           settings: volumes.VolumeSettings, report: RunReport, pricer: Pricer,
+           earlier: dict[int, list] | None = None) -> list[tuple[charges.ChargeLine, MeterRow | None]]:
+    """The lines of one service of one account. `earlier`: this account's lines of the services priced
+    before it (service id → lines), which a sum-of-volumes service adds up."""
     building_id = account.building_id
     people = volumes.people_count(account.residents, account.owners)
     name, unit = service.name, service.unit
     method = service.method
+    if method == Service.Method.SUM_OF_VOLUMES:
+        parts = [(source_name, line.kind, line.volume) for source, source_name in service.sources
+                 for line, _meter in (earlier or {}).get(source, ())]
+        if not parts:
+            report.problems["no_source_volume"] += 1
+            return []
+        tariffs = rates.tariffs_for(service.pk, "", building_id)
+        return [(line, None) for line in _priced(pricer, volumes.summed(parts, gettext=pricer._), tariffs, name,
+                                                 unit, "")]
     if method == Service.Method.AREA:
         area = account.area if account.area is not None else account.premises_area
         if area is None:
@@ -364,17 +379,22 @@ def charges_for(accounts: list[AccountRow], services: list[Service], period: dt.
     # A service without a tariff is not billed here.
     services = [s for s in services if rates.has_tariff(s.pk)]
     by_service = {s.pk: service_settings(settings, s) for s in services}
-    services = [ServiceRow.of(s) for s in services]
+    # A sum-of-volumes service (wastewater) comes after the services it adds up.
+    services = sorted((ServiceRow.of(s) for s in services), key=lambda s: s.method == Service.Method.SUM_OF_VOLUMES)
+    summing = any(s.sources for s in services)
     rows: list[ChargeRow] = []
     amount = Decimal("0.00")
     for account in accounts:
         report.accounts += 1
+        earlier = {} if summing else None
         for service in services:
             try:
-                lines = _lines(account, service, period, rates, data, by_service[service.pk], report, pricer)
+                lines = _lines(account, service, period, rates, data, by_service[service.pk], report, pricer, earlier)
             except volumes.VolumeError as exc:
                 report.problems[exc.code] += 1
                 continue
+            if earlier is not None:
+                earlier[service.pk] = lines
             for line, meter in lines:
                 rows.append((account.pk, service.pk, meter.pk if meter else None, line.zone, line.kind,
                              line.volume.quantize(VOLUME_STEP), line.price, line.amount, line.protocol))

@@ -71,7 +71,7 @@ SERVICES = {
         ("heating", "Отопление", "Гкал", Service.Method.AREA),
         ("cold_water", "Холодное водоснабжение", "м³", Service.Method.METERED),
         ("hot_water", "Горячее водоснабжение", "м³", Service.Method.METERED),
-        ("sewage", "Водоотведение", "м³", Service.Method.RESIDENTS),  # no sewage meters: by normative
+        ("sewage", "Водоотведение", "м³", Service.Method.SUM_OF_VOLUMES),  # no sewage meters: cold + hot
     ],
     "energo": [("electricity", "Электроснабжение", "кВт·ч", Service.Method.METERED)],
 }
@@ -90,8 +90,9 @@ TARIFFS = {
     "electricity": {"": "5.15", "T1": "6.18", "T2": "1.74", "T3": "5.15"},
 }
 # Normatives per resident per month (ПП №306; used without readings after the average, or without a
-# meter): water m³, sewage = cold + hot, electricity kWh.
-NORMATIVES = {"cold_water": "6.935", "hot_water": "4.745", "sewage": "11.680", "electricity": "89"}
+# meter): water m³, electricity kWh. Sewage has no meters: its volume is cold + hot water's (ПП 354 п. 42).
+NORMATIVES = {"cold_water": "6.935", "hot_water": "4.745", "electricity": "89"}
+VOLUME_OF = {"sewage": ("cold_water", "hot_water")}
 # Common-house needs (DOMAIN.md §7): the normative per m² of common property per month (the cap), and
 # the common area of each demo building (m² per flat).
 COMMON_NORMATIVES = {"cold_water": "0.03", "electricity": "1.2"}
@@ -150,6 +151,11 @@ class DemoLoader:
                         organization=self.orgs[org_key], code=code,
                         defaults={"name": name, "unit": unit, "method": method},
                     )
+                for code, sources in VOLUME_OF.items():
+                    organization = self.orgs[org_key]
+                    summed = Service.objects.filter(organization=organization, code=code).first()
+                    if summed is not None:
+                        summed.volume_of.set(Service.objects.filter(organization=organization, code__in=sources))
 
     def _accounts(self) -> list[PersonalAccount]:
         accounts = []

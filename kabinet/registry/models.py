@@ -118,6 +118,8 @@ class Service(models.Model):
         AREA = "area", _("By area")
         RESIDENTS = "residents", _("By residents")
         FIXED = "fixed", _("Fixed amount")
+        # Wastewater without its own meter (ПП 354 п. 42): the cold and hot water volumes of the period.
+        SUM_OF_VOLUMES = "sum", _("Sum of other services' volumes")
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="services")
     code = models.SlugField(_("code"), max_length=30)
@@ -134,6 +136,10 @@ class Service(models.Model):
         _("periods billed by the average"), null=True, blank=True,
         help_text=_("Without readings, this many periods are billed by the average, then by the normative; "
                     "empty: the organisation's setting (some electricity suppliers use 6)."))
+    volume_of = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="+", verbose_name=_("volume of"),
+        help_text=_("For a service charged by the sum of volumes (wastewater): the services whose volumes of "
+                    "the period are added up, usually cold and hot water."))
     history = HistoricalRecords()
 
     class Meta:

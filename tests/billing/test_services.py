@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from kabinet.billing import services
 from kabinet.billing.models import Allocation, Balance, BillingPeriod, Charge, Payment, PenaltyCharge
+from kabinet.metering.models import Reading
 from kabinet.registry.models import Service
 from tests import factories
 from tests.billing.factories import NormativeFactory, TariffFactory, add_reading, reading_history
@@ -251,3 +252,43 @@ def test_balances_carry_through_later_periods_and_stop_at_a_closed_one(org, acco
     assert closings(account) == [(1, 0, M("1000.00")), (2, M("1000.00"), M("2086.00")), (3, M("2086.00"), M("3072.00"))]
     assert Charge.objects.get(account=account, amount=M("-100.00")).period == D(2026, 3, 1)
     reconciles()
+
+
+def test_wastewater_adds_up_the_accounts_cold_and_hot_water_and_follows_a_true_up(org, account):
+    """Sewage without a meter (ПП 354 п. 42): the period's cold + hot water volumes of the same account,
+    whatever rule gave them; a late reading's credit on cold water reaches the sewage line too."""
+    cold = MeterFactory(account=account)
+    hot = MeterFactory(account=account, resource="hot_water", service=factories.ServiceFactory(
+        organization=org, code="hot_water", name="Горячая вода", unit="м³"))
+    sewage = factories.ServiceFactory(organization=org, code="sewage", name="Водоотведение", unit="м³",
+                                      method=Service.Method.SUM_OF_VOLUMES)
+    sewage.volume_of.set([cold.service, hot.service])
+    for service, price in ((cold.service, "50.93"), (hot.service, "230.50"), (sewage, "38.62")):
+        TariffFactory(service=service, price=M(price))
+    cold_readings = reading_history(cold, D(2025, 10, 1), M(100), ["3", "3", "3", "3"])  # through February
+    reading_history(hot, D(2025, 10, 1), M(50), ["2", "2", "2", "2", "2"])  # through March
+
+    services.run_billing(org, D(2026, 3, 1))  # cold by the average (3), hot metered (2)
+    [line] = Charge.objects.filter(service=sewage, period=D(2026, 3, 1))
+    assert (line.kind, line.volume, line.amount) == ("average", M(5), M("193.10"))
+    assert line.protocol == ("Водоотведение: сумма объёмов: Холодная вода 3 + Горячая вода 2 = 5 м³ × 38,62 ₽ = "
+                             "193,10 ₽")
+
+    # April: the cold reading comes (1 m³ since February's), so the average billed in March is trued up.
+    add_reading(cold, D(2026, 4, 1), cold_readings[-1].value + 1, cold_readings[-1])
+    add_reading(hot, D(2026, 4, 1), M(65), Reading.objects.filter(meter=hot).order_by("-period").first())
+    services.run_billing(org, D(2026, 4, 1))
+    cold_april = Charge.objects.get(service=cold.service, period=D(2026, 4, 1))
+    assert (cold_april.kind, cold_april.volume) == ("recalculation", M(-2))
+    [line] = Charge.objects.filter(service=sewage, period=D(2026, 4, 1))
+    assert (line.kind, line.volume, line.amount) == ("metered", M(3), M("115.86"))
+    assert "− Холодная вода 2 + Горячая вода 5 = 3 м³" in line.protocol
+    reconciles()
+
+
+def test_a_sum_of_volumes_with_nothing_to_add_is_reported(org, account):
+    sewage = factories.ServiceFactory(organization=org, code="sewage", method=Service.Method.SUM_OF_VOLUMES)
+    TariffFactory(service=sewage, price=M("38.62"))
+    report = services.run_billing(org, D(2026, 3, 1))
+    assert report.problems == {"no_source_volume": 1}
+    assert not Charge.objects.filter(service=sewage).exists()

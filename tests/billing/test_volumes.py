@@ -113,3 +113,23 @@ def test_monthly_history_spreads_a_reading_over_its_months():
     assert months == {D(2026, 2, 1): M(5), D(2026, 3, 1): M(4), D(2026, 4, 1): M(4)}
     assert volumes.history_before(months, D(2026, 5, 1)) == [M(5), M(4), M(4)]
 
+
+
+def test_wastewater_is_the_sum_of_cold_and_hot_water():
+    """ПП 354 п. 42: without a wastewater meter, its volume is the cold and hot water consumed."""
+    volume = volumes.summed([("ХВС", volumes.METERED, M("3.1")), ("ГВС", volumes.METERED, M("2.000"))])
+    assert (volume.kind, volume.volume) == (volumes.METERED, M("5.1"))
+    [line] = price(volume, [TariffSpan(D(2020, 1, 1), None, M("38.62"))], D(2026, 2, 1), service="Водоотведение",
+                   unit="м³")
+    assert line.amount == M("196.96")
+    assert line.protocol == "Водоотведение: sum of volumes: ХВС 3,1 + ГВС 2 = 5,1 м³ × 38,62 ₽ = 196,96 ₽"
+
+
+def test_wastewater_takes_the_least_exact_kind_and_a_true_up_credit():
+    average = volumes.summed([("ХВС", volumes.METERED, M(3)), ("ГВС", volumes.AVERAGE, M(2))])
+    assert average.kind == volumes.AVERAGE
+    normative = volumes.summed([("ХВС", volumes.NORMATIVE, M(7)), ("ГВС", volumes.AVERAGE, M(2))])
+    assert normative.kind == volumes.NORMATIVE
+    credit = volumes.summed([("ХВС", volumes.RECALCULATION, M(-4)), ("ГВС", volumes.METERED, M(1))])
+    assert (credit.kind, credit.volume) == (volumes.RECALCULATION, M(-3))
+    assert credit.explanation == "sum of volumes: − ХВС 4 + ГВС 1 = −3"

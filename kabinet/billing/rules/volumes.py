@@ -153,6 +153,23 @@ def trued_up(consumption: Decimal, substituted: Sequence[Decimal]) -> Volume:
     return Volume(METERED if volume >= 0 else RECALCULATION, volume, text)
 
 
+def summed(parts: Sequence[tuple[str, str, Decimal]], *, gettext=_) -> Volume:
+    """Wastewater without its own meter (ПП 354 п. 42): the sum of the period's volumes of other
+    services, given as (service name, kind, volume) of their lines — a true-up's negative volume
+    included. The kind is the least exact among them (normative, then average, then metered); a
+    negative sum is a recalculation, as a true-up is."""
+    total = sum((volume for _name, _kind, volume in parts), ZERO)
+    kinds = {kind for _name, kind, _volume in parts}
+    kind = (RECALCULATION if total < 0 else NORMATIVE if NORMATIVE in kinds else AVERAGE if AVERAGE in kinds
+            else METERED)
+    terms = ""
+    for name, _kind, volume in parts:
+        sign = (" − " if volume < 0 else " + ") if terms else ("− " if volume < 0 else "")
+        terms += f"{sign}{name} {fmt.number(abs(volume))}"
+    text = gettext("sum of volumes: %(terms)s = %(volume)s") % {"terms": terms, "volume": fmt.number(total)}
+    return Volume(kind, total, text)
+
+
 def by_average(history: Sequence[Decimal], settings: VolumeSettings = VolumeSettings()) -> Volume | None:
     recent = list(history)[-settings.average_months:]
     volume = average_monthly(recent, settings.average_months, settings.average_min_months)

@@ -27,6 +27,7 @@ from kabinet.registry.models import PersonalAccount
 PROBLEMS = {
     "no_area": gettext_lazy("no area given"),
     "no_normative": gettext_lazy("no normative set"),
+    "no_source_volume": gettext_lazy("nothing to add up for a sum of volumes (no lines of its services)"),
     # Common-house needs (kabinet.billing.common_house): counted per building, or per account for the area.
     common_house.NO_HOUSE_READING: gettext_lazy("common-house needs: a house meter without readings for the period"),
     common_house.HOUSE_METER_UNVERIFIED: gettext_lazy("common-house needs: a house meter's verification has expired"),
