@@ -80,15 +80,15 @@ class Rates:
         for n in Normative.objects.filter(organization=organization, valid_from__lte=first).filter(
                 Q(valid_to__isnull=True) | Q(valid_to__gte=first)).order_by("valid_from", "pk"):
             self.normatives[(n.service_id, n.basis)] = n.value
-        self._found: dict[tuple, list[TariffSpan]] = {}
+        self._found: dict[tuple, tuple[TariffSpan, ...]] = {}
 
-    def tariffs_for(self, service_id: int, zone: str, building_id: int | None) -> list[TariffSpan]:
+    def tariffs_for(self, service_id: int, zone: str, building_id: int | None) -> tuple[TariffSpan, ...]:
         """The tariffs that price a service (zone) in a building; found once per building (a run asks
         for every account)."""
         key = (service_id, zone, building_id)
         found = self._found.get(key)
         if found is None:
-            found = self._found[key] = self._find(service_id, zone, building_id)
+            found = self._found[key] = tuple(self._find(service_id, zone, building_id))
         return found
 
     def _find(self, service_id: int, zone: str, building_id: int | None) -> list[TariffSpan]:

@@ -8,8 +8,8 @@ its share of the volume (the last part takes the remainder, so the volume is con
 import calendar
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -20,8 +20,7 @@ from kabinet.core.money import to_money
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
-class TariffSpan:
+class TariffSpan(NamedTuple):
     """A price valid from `start` to `end` inclusive (None: open-ended)."""
 
     start: dt.date
@@ -29,8 +28,7 @@ class TariffSpan:
     price: Decimal
 
 
-@dataclass(frozen=True)
-class ChargeLine:
+class ChargeLine(NamedTuple):
     kind: str
     volume: Decimal
     price: Decimal

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -42,8 +43,7 @@ class VolumeSettings:
     no_meter_k: Decimal = Decimal("0.5")  # formula 4: K where a meter could be installed but is absent
 
 
-@dataclass(frozen=True)
-class Volume:
+class Volume(NamedTuple):
     """A volume and how it was found: `explanation` is the protocol part that ends with the volume."""
 
     kind: str
