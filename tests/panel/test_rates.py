@@ -98,6 +98,7 @@ def test_an_edit_is_in_the_history_with_who_and_what(as_user, editor, org, maint
 @pytest.mark.parametrize(("extra", "field"), [
     ({"valid_to": "2025-12-31"}, "valid_to"),  # ends before it starts
     ({"price": "abc"}, "price"),
+    ({"price": "-5"}, "price"),  # a negative price
     ({"valid_from": "2020-01-01"}, "valid_from"),  # another tariff of this scope starts that day
 ])
 def test_a_bad_tariff_is_refused_with_the_reason_and_nothing_saved(as_user, editor, org, maintenance, extra, field):

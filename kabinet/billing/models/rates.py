@@ -53,7 +53,7 @@ class Tariff(models.Model):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="tariffs")
     zone = models.CharField(_("zone"), max_length=2, blank=True,
                             help_text=_("T1, T2 or T3 for a multi-zone meter; empty for every zone."))
-    price = models.DecimalField(_("price"), **PRICE)
+    price = models.DecimalField(_("price"), validators=[MinValueValidator(Decimal(0))], **PRICE)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     building = models.ForeignKey(Building, verbose_name=_("building"), null=True, blank=True,
@@ -106,7 +106,8 @@ class Normative(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="normatives")
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="normatives")
-    value = models.DecimalField(_("normative"), max_digits=14, decimal_places=6)
+    value = models.DecimalField(_("normative"), max_digits=14, decimal_places=6,
+                                validators=[MinValueValidator(Decimal(0))])
     basis = models.CharField(_("basis"), max_length=10, choices=Basis.choices, default=Basis.PER_RESIDENT)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
