@@ -109,9 +109,17 @@ def house_volumes(service_ids: list[int], period: dt.date, report: RunReport) ->
     return result
 
 
+def house_metered_buildings(services: list[Service], rates: Rates) -> set[int]:
+    """The buildings with a registered house meter of a service that may get common-house lines (one
+    query, before the run's batches: the run keeps the sums of their accounts' lines for the pass)."""
+    service_ids = [s.pk for s in services if s.method in CONSUMPTION_METHODS and rates.has_tariff(s.pk)]
+    return set(Meter.objects.filter(service_id__in=service_ids, building__isnull=False, is_registered=True)
+               .order_by().values_list("building_id", flat=True).distinct())
+
+
 def charge_common_house(organization: Organization, period: dt.date, accounts, services: list[Service],
-                        rates: Rates, report: RunReport) -> list[int]:
-    """Write the period's common-house lines and loss rows; returns the ids of the accounts charged.
+                        rates: Rates, report: RunReport) -> dict[int, Decimal]:
+    """Write the period's common-house lines and loss rows; returns account id → amount charged.
 
     `accounts` is the queryset of the accounts the run billed (its individual lines are written)."""
     CommonHouseLoss.objects.filter(organization=organization, period=period).delete()
@@ -120,7 +128,7 @@ def charge_common_house(organization: Organization, period: dt.date, accounts, s
     houses = readings.volumes
     if not houses:
         _mark_billed(*readings.status_changes(set()))
-        return []
+        return {}
     building_ids = sorted({building for building, _service in houses})
     common_areas = dict(Building.objects.filter(ids_in("pk", building_ids)).values_list("pk", "common_area"))
     billed: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)  # building → (account, area)
@@ -185,7 +193,10 @@ def charge_common_house(organization: Organization, period: dt.date, accounts, s
     _mark_billed(*readings.status_changes({(loss.building_id, loss.service_id) for loss in losses}))
     report.lines += len(rows)
     report.amount += sum((row[7] for row in rows), Decimal("0.00"))
-    return sorted({row[0] for row in rows})
+    charged_amounts: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for row in rows:
+        charged_amounts[row[0]] += row[7]
+    return dict(charged_amounts)
 
 
 def _mark_billed(to_bill: list[int], to_unbill: list[int]) -> None:

@@ -106,11 +106,18 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
         def read(batch):
             return engine.AccountRow.load(batch), engine.MeterData.load(batch, period)
 
-        def write(batch, lines, prepared):
+        # The accounts of buildings with a house meter: the sums of their lines are kept for the
+        # common-house pass, which then refreshes their balances without reading the run's lines back.
+        house_buildings = common_house.house_metered_buildings(services, rates)
+        kept: dict[int, tuple[Decimal, Decimal]] = {}
+
+        def write(batch, lines, prepared, house_accounts):
             write_charges(prepared)
             _mark_readings_billed(lines.to_bill, lines.to_unbill)
             _apply_advances(organization, batch, period, settings_.limitation_years)
-            refresh_balances(organization, batch, period, written=_sums_by_account(lines.rows))
+            sums = _sums_by_account(lines.rows)
+            refresh_balances(organization, batch, period, written=sums)
+            kept.update((account, sums.get(account, NOTHING)) for account in house_accounts)
 
         def written_batches(count):
             if progress is not None and count > 0:
@@ -137,16 +144,21 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
                 if writing is not None:
                     writing.result()
                     written_batches(index)
-                writing = database.submit(write, batch, lines, prepared)
+                house_accounts = [a.pk for a in accounts if a.building_id in house_buildings] if house_buildings else []
+                writing = database.submit(write, batch, lines, prepared, house_accounts)
             if writing is not None:
                 writing.result()
                 written_batches(len(todo))
         # Common-house needs come from the individual volumes of every batch: a pass over the buildings
         # with house meters, then the advances and balances of the accounts it charged.
-        charged = common_house.charge_common_house(organization, period, active, services, rates, report)
-        for batch in batches(charged, batch_size):
+        common = common_house.charge_common_house(organization, period, active, services, rates, report)
+        for batch in batches(sorted(common), batch_size):
             _apply_advances(organization, batch, period, settings_.limitation_years)
-            refresh_balances(organization, batch, period)
+            if all(account in kept for account in batch):
+                refresh_balances(organization, batch, period, written={
+                    account: (kept[account][0] + common[account], kept[account][1]) for account in batch})
+            else:  # not expected: an account charged outside the buildings found before the batches
+                refresh_balances(organization, batch, period)
         billing_period.billed_at = timezone.now()
         billing_period.save(update_fields=["billed_at"])
     audit.info("billing run %s %s by %s: %s accounts, %s lines, %s", organization.pk, f"{period:%Y-%m}",
@@ -168,6 +180,9 @@ def _prepare_bulk_writes() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+NOTHING = (Decimal("0.00"), Decimal("0.00"))
 
 
 def _sums_by_account(rows: list[engine.ChargeRow]) -> dict[int, tuple[Decimal, Decimal]]:
