@@ -249,7 +249,7 @@ class Pricer:
         self._spans: dict[tuple, list[charges.TariffSpan]] = {}
         self._lines: dict[tuple, list[charges.ChargeLine]] = {}
         self._texts: dict[str, str] = {}  # msgid → its translation in the run's language
-        self._money: dict[Decimal, str] = {}  # price → `fmt.money(price)`
+        self._money: dict[Decimal, str] = {}  # price → `fmt.price(price)`
 
     def _(self, msgid: str) -> str:
         """`gettext(msgid)`, looked up once per run (a run has one language)."""
@@ -263,7 +263,7 @@ class Pricer:
         made once per run."""
         price_text = self._money.get(price)
         if price_text is None:
-            price_text = self._money[price] = fmt.money(price)
+            price_text = self._money[price] = fmt.price(price)
         values = {"service": service, "quantity": f"{explanation} {unit}" if unit else explanation,
                   "price": price_text, "amount": fmt.money(amount), "share": ""}
         return self._("%(service)s: %(quantity)s × %(price)s ₽ = %(amount)s ₽") % values

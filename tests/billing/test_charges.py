@@ -44,3 +44,12 @@ def test_rounding_half_up_at_the_line():
     [line] = charges.price(volumes.metered(M("0.1")), [TariffSpan(D(2020, 1, 1), None, M("0.05"))],
                            D(2026, 6, 1), service="x", unit="")
     assert line.amount == M("0.01")  # 0.005 → 0.01
+
+
+def test_a_protocol_prints_the_tariff_with_its_own_decimals_so_it_multiplies_out():
+    four = [TariffSpan(D(2020, 1, 1), None, M("5.1534"))]
+    [line] = charges.price(volumes.metered(M(10)), four, D(2026, 6, 1), service="Электроэнергия", unit="кВт·ч")
+    assert line.amount == M("51.53") and "10 кВт·ч × 5,1534 ₽ = 51,53 ₽" in line.protocol
+    whole = [TariffSpan(D(2020, 1, 1), None, M("20"))]
+    [line] = charges.price(volumes.metered(M(3)), whole, D(2026, 6, 1), service="ХВС", unit="м³")
+    assert line.protocol.endswith("3 м³ × 20,00 ₽ = 60,00 ₽")

@@ -68,7 +68,7 @@ def spans_in_month(tariffs: Sequence[TariffSpan], period: dt.date) -> list[Tarif
 
 def _protocol(service: str, explanation: str, unit: str, price: Decimal, amount: Decimal, share: str = "") -> str:
     values = {"service": service, "quantity": f"{explanation} {unit}" if unit else explanation,
-              "price": fmt.money(price), "amount": fmt.money(amount), "share": share}
+              "price": fmt.price(price), "amount": fmt.money(amount), "share": share}
     if share:
         return _("%(service)s: %(quantity)s × %(share)s × %(price)s ₽ = %(amount)s ₽") % values
     return _("%(service)s: %(quantity)s × %(price)s ₽ = %(amount)s ₽") % values

@@ -97,19 +97,13 @@ def loss_amount(loss, price) -> Decimal:
 
 
 
-def price_text(price) -> str:
-    """A tariff with its own decimals (at least two): `1,936`, `5,15` (a kopeck-rounded `1,94` would
-    not multiply out to the amount)."""
-    return fmt.number(price, max_decimals=4, min_decimals=2)
-
-
 def protocol(result: CommonHouse, *, area, total_area, volume, unit: str, price, amount) -> str:
     """The line's formula with its numbers, e.g. `ОДН: (12 000 − 10 000) × 60 / 2 400 = 50 кВт·ч ×
     1,936 ₽ = 96,80 ₽`; with a cap, `ОДН: min(12 000 − 10 000; норматив 0,5 × 1 000) × …`."""
     values = {
         "house": fmt.number(result.house), "individual": fmt.number(result.individual),
         "area": fmt.number(area, max_decimals=2), "total_area": fmt.number(total_area, max_decimals=2),
-        "volume": fmt.number(volume), "unit": unit, "price": price_text(price),
+        "volume": fmt.number(volume), "unit": unit, "price": fmt.price(price),
         "amount": fmt.money(amount),
     }
     if result.cap is not None:

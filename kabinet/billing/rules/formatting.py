@@ -39,6 +39,12 @@ def money(value) -> str:
     return f"{sign}{whole if len(whole) <= 3 else _group(whole)},{frac}"
 
 
+def price(value) -> str:
+    """A tariff with its own decimals, at least two: `50,93`, `1,936`, `20,00` (a kopeck-rounded `1,94`
+    would not multiply out to the amount in a protocol)."""
+    return number(value, max_decimals=4, min_decimals=2)
+
+
 def percent(rate) -> str:
     """`9.5` → `9,5 %`."""
     return f"{number(rate, max_decimals=4)}\u00a0%"
