@@ -16,6 +16,17 @@ def paginate(request, queryset, per_page=PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
+def organization_or_choice(request, organizations, *, heading: str, detail: str):
+    """A module's entry page: the organisation chosen in the switcher (`detail`: the URL name of an
+    organisation's page in the module), or the list of `organizations` to choose one from."""
+    organizations = organizations.order_by("path")
+    current = request.panel.current
+    if current is not None and organizations.filter(pk=current.pk).exists():
+        return redirect(detail, pk=current.pk)
+    return render(request, "panel/organization_choose.html", {
+        "page": paginate(request, organizations), "heading": heading, "detail": detail})
+
+
 def safe_next(request, fallback="panel:summary"):
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):

@@ -20,7 +20,7 @@ from kabinet.panel import selectors
 from kabinet.panel.history import history_rows
 from kabinet.panel.rate_forms import BuildingGroupForm, NormativeForm, TariffForm
 from kabinet.panel.scope import RATE_ROLES, panel_view
-from kabinet.panel.views.common import paginate
+from kabinet.panel.views.common import organization_or_choice
 from kabinet.registry.models import Building, Service
 
 KINDS = {"tariff": Tariff, "normative": Normative, "group": BuildingGroup}
@@ -62,11 +62,8 @@ def _own(request, model, pk):
 @panel_view(RATE_ROLES, module="rates")
 def rates(request):
     """The chosen organisation's page, or the list to choose an organisation from."""
-    organizations = request.panel.orgs(RATE_ROLES).order_by("path")
-    current = request.panel.current
-    if current is not None and organizations.filter(pk=current.pk).exists():
-        return redirect("panel:rates_detail", pk=current.pk)
-    return render(request, "panel/rates_choose.html", {"page": paginate(request, organizations)})
+    return organization_or_choice(request, request.panel.orgs(RATE_ROLES), heading=_("Tariffs and normatives"),
+                                  detail="panel:rates_detail")
 
 
 def in_force(rows, key, today):

@@ -14,19 +14,15 @@ from kabinet.metering.models import ReadingSettings, ServiceLimit
 from kabinet.panel.history import history_rows
 from kabinet.panel.metering_forms import ReadingSettingsForm
 from kabinet.panel.scope import SETTINGS_ROLES, panel_view
-from kabinet.panel.views.common import paginate
+from kabinet.panel.views.common import organization_or_choice
 from kabinet.registry.models import Service
 
 
 @panel_view(SETTINGS_ROLES, module="reading_settings")
 def reading_settings(request):
     """The current organisation's settings, or the list to choose an organisation from."""
-    scope = request.panel
-    organizations = scope.orgs(SETTINGS_ROLES).order_by("path")
-    current = scope.current
-    if current is not None and organizations.filter(pk=current.pk).exists():
-        return redirect("panel:reading_settings_detail", pk=current.pk)
-    return render(request, "panel/reading_settings_list.html", {"page": paginate(request, organizations)})
+    return organization_or_choice(request, request.panel.orgs(SETTINGS_ROLES), heading=_("Reading settings"),
+                                  detail="panel:reading_settings_detail")
 
 
 @panel_view(SETTINGS_ROLES, module="reading_settings")
