@@ -23,7 +23,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from kabinet.billing.engine import ChargeRow, RunReport
-from kabinet.billing.ledger import ids_in, insert_charges
+from kabinet.billing.ledger import ids_in, insert_charges, mark_readings_billed
 from kabinet.billing.loading import Rates
 from kabinet.billing.models import Charge, CommonHouseLoss
 from kabinet.billing.rules import charges, volumes
@@ -127,7 +127,7 @@ def charge_common_house(organization: Organization, period: dt.date, accounts, s
     readings = house_volumes(list(by_id), period, report)
     houses = readings.volumes
     if not houses:
-        _mark_billed(*readings.status_changes(set()))
+        mark_readings_billed(*readings.status_changes(set()))
         return {}
     building_ids = sorted({building for building, _service in houses})
     common_areas = dict(Building.objects.filter(ids_in("pk", building_ids)).values_list("pk", "common_area"))
@@ -190,21 +190,10 @@ def charge_common_house(organization: Organization, period: dt.date, accounts, s
             individual_exceeds_house=result.individual_exceeds_house, accounts=charged))
     insert_charges(period, rows)
     CommonHouseLoss.objects.bulk_create(losses)
-    _mark_billed(*readings.status_changes({(loss.building_id, loss.service_id) for loss in losses}))
+    mark_readings_billed(*readings.status_changes({(loss.building_id, loss.service_id) for loss in losses}))
     report.lines += len(rows)
     report.amount += sum((row[7] for row in rows), Decimal("0.00"))
     charged_amounts: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
     for row in rows:
         charged_amounts[row[0]] += row[7]
     return dict(charged_amounts)
-
-
-def _mark_billed(to_bill: list[int], to_unbill: list[int]) -> None:
-    """The house readings the period's figures came from become billed (then they can no longer be
-    rejected); those a previous run used but this one did not are accepted again. Set-wise, by key."""
-    if to_bill:
-        Reading.objects.filter(ids_in("pk", to_bill), status=Reading.Status.ACCEPTED).update(
-            status=Reading.Status.BILLED)
-    if to_unbill:
-        Reading.objects.filter(ids_in("pk", to_unbill), status=Reading.Status.BILLED).update(
-            status=Reading.Status.ACCEPTED)

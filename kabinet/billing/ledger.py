@@ -19,6 +19,7 @@ from kabinet.billing.rules import allocation, volumes
 from kabinet.billing.rules.allocation import DebtLine
 from kabinet.core.models import Organization
 from kabinet.core.money import add_months, period_start
+from kabinet.metering.models import Reading
 from kabinet.registry.models import Service
 
 ZERO = Decimal("0.00")
@@ -126,6 +127,20 @@ def write_charges(prepared: PreparedCharges) -> None:
                 **{f"{name}_id" if name in ("account", "service", "meter") else name: value
                    for name, value in zip(CHARGE_COLUMNS, row, strict=True)}) for row in rows],
         batch_size=BATCH)
+
+
+def mark_readings_billed(to_bill: list[int], to_unbill: list[int]) -> None:
+    """The period's readings the run's metered lines came from become billed (then they can no longer
+    be rejected); a reading a previous run billed but this one did not use (say, the meter's
+    verification has expired since) is accepted again. `engine.MeterData.status_changes` found them
+    among the rows the batch read, so only changed rows are written (by primary key) and a re-run
+    writes nothing (the common-house pass does the same for house meters). Set-wise (`update`): no history entries — the run is the audit record."""
+    if to_bill:
+        Reading.objects.filter(ids_in("pk", to_bill), status=Reading.Status.ACCEPTED).update(
+            status=Reading.Status.BILLED)
+    if to_unbill:
+        Reading.objects.filter(ids_in("pk", to_unbill), status=Reading.Status.BILLED).update(
+            status=Reading.Status.ACCEPTED)
 
 
 def closed_periods(organization: Organization) -> set[dt.date]:

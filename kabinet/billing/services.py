@@ -30,6 +30,7 @@ from kabinet.billing.ledger import (
     closed_periods,
     ids_in,
     insert_charges,
+    mark_readings_billed,
     open_debts,
     posting_period,
     prepare_charges,
@@ -42,7 +43,6 @@ from kabinet.billing.pipeline import Background, pipelined
 from kabinet.billing.rules import allocation, penalties, volumes
 from kabinet.core.models import Organization
 from kabinet.core.money import period_start, to_money
-from kabinet.metering.models import Reading
 from kabinet.registry.models import PersonalAccount, Service
 
 audit = logging.getLogger("kabinet.audit")
@@ -113,7 +113,7 @@ def run_billing(organization: Organization, period: dt.date, *, acting_user=None
 
         def write(batch, lines, prepared, house_accounts):
             write_charges(prepared)
-            _mark_readings_billed(lines.to_bill, lines.to_unbill)
+            mark_readings_billed(lines.to_bill, lines.to_unbill)
             _apply_advances(organization, batch, period, settings_.limitation_years)
             sums = _sums_by_account(lines.rows)
             refresh_balances(organization, batch, period, written=sums)
@@ -192,20 +192,6 @@ def _sums_by_account(rows: list[engine.ChargeRow]) -> dict[int, tuple[Decimal, D
         pair = sums.setdefault(row[0], [Decimal("0.00"), Decimal("0.00")])
         pair[1 if row[4] == volumes.RECALCULATION else 0] += row[7]
     return {account: (charged, recalculated) for account, (charged, recalculated) in sums.items()}
-
-
-def _mark_readings_billed(to_bill: list[int], to_unbill: list[int]) -> None:
-    """The period's readings the run's metered lines came from become billed (then they can no longer
-    be rejected); a reading a previous run billed but this one did not use (say, the meter's
-    verification has expired since) is accepted again. `engine.MeterData.status_changes` found them
-    among the rows the batch read, so only changed rows are written (by primary key) and a re-run
-    writes nothing. Set-wise (`update`): no history entries — the run is the audit record."""
-    if to_bill:
-        Reading.objects.filter(ids_in("pk", to_bill), status=Reading.Status.ACCEPTED).update(
-            status=Reading.Status.BILLED)
-    if to_unbill:
-        Reading.objects.filter(ids_in("pk", to_unbill), status=Reading.Status.BILLED).update(
-            status=Reading.Status.ACCEPTED)
 
 
 def _apply_advances(organization: Organization, account_ids: list[int], period: dt.date, limitation_years: int):
