@@ -109,11 +109,16 @@ def house_volumes(service_ids: list[int], period: dt.date, report: RunReport) ->
     return result
 
 
+def _billed(services: list[Service], rates: Rates) -> dict[int, Service]:
+    """The services that may get common-house lines: charged by consumption, with a tariff."""
+    return {s.pk: s for s in services if s.method in CONSUMPTION_METHODS and rates.has_tariff(s.pk)}
+
+
 def house_metered_buildings(services: list[Service], rates: Rates) -> set[int]:
     """The buildings with a registered house meter of a service that may get common-house lines (one
     query, before the run's batches: the run keeps the sums of their accounts' lines for the pass)."""
-    service_ids = [s.pk for s in services if s.method in CONSUMPTION_METHODS and rates.has_tariff(s.pk)]
-    return set(Meter.objects.filter(service_id__in=service_ids, building__isnull=False, is_registered=True)
+    return set(Meter.objects.filter(service_id__in=list(_billed(services, rates)), building__isnull=False,
+                                    is_registered=True)
                .order_by().values_list("building_id", flat=True).distinct())
 
 
@@ -123,7 +128,7 @@ def charge_common_house(organization: Organization, period: dt.date, accounts, s
 
     `accounts` is the queryset of the accounts the run billed (its individual lines are written)."""
     CommonHouseLoss.objects.filter(organization=organization, period=period).delete()
-    by_id = {s.pk: s for s in services if s.method in CONSUMPTION_METHODS and rates.has_tariff(s.pk)}
+    by_id = _billed(services, rates)
     readings = house_volumes(list(by_id), period, report)
     houses = readings.volumes
     if not houses:
