@@ -20,6 +20,10 @@ def _format(value, formatter=None):
     return str(value)
 
 
+def format_date(value) -> str:
+    return value.strftime("%d.%m.%Y") if value else "—"
+
+
 def format_roles(value) -> str:
     labels = [str(Role(r).label) for r in (value or []) if r in Role.values]
     return ", ".join(labels) or "—"

@@ -15,7 +15,7 @@ from kabinet.metering import selectors as metering
 from kabinet.metering import services
 from kabinet.metering.models import Meter
 from kabinet.panel import selectors
-from kabinet.panel.history import history_rows
+from kabinet.panel.history import format_date, history_rows
 from kabinet.panel.metering_forms import (
     EnterReadingForm,
     MeterCreateForm,
@@ -35,9 +35,9 @@ HISTORY_FORMATTERS = {
     "resource": lambda v: Meter.Resource(v).label if v else "—",
     "zone_count": lambda v: Meter.Zones(v).label if v else "—",
     "status": lambda v: Meter.Status(v).label if v else "—",
-    "installed_on": lambda v: v.strftime("%d.%m.%Y") if v else "—",
-    "verification_due": lambda v: v.strftime("%d.%m.%Y") if v else "—",
-    "retired_on": lambda v: v.strftime("%d.%m.%Y") if v else "—",
+    "installed_on": format_date,
+    "verification_due": format_date,
+    "retired_on": format_date,
 }
 READINGS_SHOWN = 100
 

@@ -17,7 +17,7 @@ from kabinet.billing import rate_editing
 from kabinet.billing.models import BuildingGroup, Normative, Tariff
 from kabinet.core.models import Organization
 from kabinet.panel import selectors
-from kabinet.panel.history import history_rows
+from kabinet.panel.history import format_date, history_rows
 from kabinet.panel.rate_forms import BuildingGroupForm, NormativeForm, TariffForm
 from kabinet.panel.scope import RATE_ROLES, panel_view
 from kabinet.panel.views.common import organization_or_choice
@@ -31,16 +31,12 @@ HISTORY_FIELDS = {
 }
 
 
-def _date(value):
-    return value.strftime("%d.%m.%Y") if value else "—"
-
-
 def _related(model):
     return lambda pk: str(model.objects.filter(pk=pk).first() or "—") if pk else "—"
 
 
 HISTORY_FORMATTERS = {
-    "valid_from": _date, "valid_to": _date, "service": _related(Service),
+    "valid_from": format_date, "valid_to": format_date, "service": _related(Service),
     "building": _related(Building),
     "building_group": _related(BuildingGroup),
     "buildings": lambda rows: ", ".join(str(b) for b in Building.objects.filter(
